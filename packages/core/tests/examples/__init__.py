@@ -1,0 +1,1 @@
+"""The documented usage examples, each one runnable as a test module."""
