@@ -1,0 +1,58 @@
+# A thin wrapper over tox (tox.ini) and the scripts in ci/.
+# `make` or `make help` lists the targets. Every target works on a fresh
+# Debian machine that has only python3 and pip: the `tools` step installs
+# tox and tox-uv, the `browser` step Debian's chromium and chromium-driver.
+
+.DEFAULT_GOAL := help
+SHELL := /bin/bash
+
+PYTHON ?= python3
+# Through the interpreter: a `pip install --user` puts the tox script in a
+# folder that may not be on PATH.
+TOX = $(PYTHON) -m tox
+# The tox envs `make test` runs. Later issues add their integration envs
+# (zopeappwsgi, plonetesting, plone, zope2, browser) here, and only here.
+TEST_ENVS ?= lint,core,docs
+# Extra arguments for the test runner, e.g. make demo ARGS='-t browser'.
+ARGS ?=
+
+.PHONY: help install tools browser test demo bench lint format docs clean all
+
+help: ## Show this list of targets.
+	@echo 'Usage: make <target>  (ARGS=... passes arguments to demo and bench)'
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z][a-z_-]*:.*## / {printf "  %-9s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+install: tools ## Install tox and tox-uv, then create the test envs without running them.
+	$(TOX) run -e $(TEST_ENVS) --notest
+
+tools: ## Install tox and tox-uv (which brings uv) when missing.
+	@$(PYTHON) ci/install-tools.py
+
+browser: ## Install Debian's chromium and chromium-driver when missing (needs root).
+	bash ci/install-browser.sh
+
+test: tools browser ## Run the whole suite (the tox envs in TEST_ENVS).
+	$(TOX) run -e $(TEST_ENVS)
+
+demo: tools browser ## Run the documented examples under zope.testrunner, with a headless Chromium.
+	$(TOX) run -e demo -- $(ARGS)
+
+bench: tools ## Print the benchmark figures (a few minutes).
+	$(TOX) run -e bench -- $(ARGS)
+
+lint: tools ## Check the code with ruff and the shape of every packages/*/pyproject.toml.
+	$(TOX) run -e lint
+
+format: tools ## Format the code and apply ruff's fixes (changes files).
+	$(TOX) run -e format
+
+docs: tools ## Build the documentation into docs/_build/html.
+	$(TOX) run -e docs
+
+clean: ## Remove tox envs, builds and caches.
+	rm -rf .tox docs/_build .ruff_cache .pytest_cache dist build
+	find . -path ./.git -prune -o \( -name __pycache__ -o -name '*.egg-info' \) -type d -prune -exec rm -rf {} +
+
+all: ## Format the code, then run the whole suite.
+	$(MAKE) format
+	$(MAKE) test

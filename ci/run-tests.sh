@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Run tox envs the way CI does: `bash ci/run-tests.sh [ENVS] [-- ARGS]`.
+#
+# ENVS is a comma-separated tox env list (default: the envs of `make test`,
+# lint,core,docs), so that a CI matrix can run one env per job:
+# `bash ci/run-tests.sh core`. ARGS go to the test runner ({posargs}).
+# Installs tox and tox-uv when missing, and Debian's chromium and
+# chromium-driver when an env needs a browser.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+envs="${1:-lint,core,docs}"
+shift || true
+python="${PYTHON:-python3}"
+
+"$python" ci/install-tools.py
+
+# The envs that drive a real browser; integration envs join as they come.
+case ",$envs," in
+    *,core,* | *-core,* | *,demo,* | *,browser,* | *-browser,*)
+        bash ci/install-browser.sh ;;
+esac
+
+exec "$python" -m tox run -e "$envs" "$@"

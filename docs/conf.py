@@ -1,0 +1,22 @@
+"""Sphinx configuration: one project for every distribution in packages/."""
+
+import gocept.httpserverlayer
+
+project = "gocept.httpserverlayer"
+author = "gocept.httpserverlayer contributors"
+copyright = author
+release = gocept.httpserverlayer.__version__
+version = ".".join(release.split(".")[:2])
+
+extensions = [
+    "sphinx.ext.autodoc",
+]
+# No intersphinx: the machines that build these docs cannot reach other
+# projects' inventories, and -W would turn every failed fetch into an error.
+
+exclude_patterns = ["_build"]
+autodoc_member_order = "bysource"
+autodoc_typehints = "description"
+
+html_theme = "furo"
+html_title = f"{project} {release}"
