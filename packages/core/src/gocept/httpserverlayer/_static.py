@@ -1,0 +1,483 @@
+"""A WSGI application that serves the files below a directory to browsers.
+
+:class:`StaticFiles` is what :mod:`gocept.httpserverlayer.static` puts
+behind its server. It is built for tests that point a real browser or HTTP
+client at a directory:
+
+* **Nothing leaves the root.** The request path is decoded exactly once, any
+  ``..`` segment is refused, and the path is resolved with
+  :func:`os.path.realpath` and checked to lie inside the resolved root, so
+  neither ``%2e%2e`` nor absolute paths nor symlinks pointing out of the
+  root reach a file outside it.
+* **The root is read-only.** The application never writes, creates or
+  deletes anything; every request reads the disk afresh, so a file written
+  by a test is served at once.
+* **Browsers are happy.** MIME types come from a fixed table (the
+  :mod:`mimetypes` module differs between machines), ``HEAD``,
+  conditional ``GET`` (``ETag``/``If-None-Match``,
+  ``Last-Modified``/``If-Modified-Since``) and single byte ranges (``206``
+  and ``416``, for audio and video) follow RFC 9110, and every response
+  carries ``Cache-Control: no-store`` so that a browser never reuses a file
+  from an earlier test under the same URL.
+
+Large files are handed to ``environ['wsgi.file_wrapper']`` when the server
+offers one (so that it can use :func:`os.sendfile`), otherwise they are read
+in blocks of 64 KiB.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import html
+import mimetypes
+import os
+import re
+import stat
+import urllib.parse
+from collections.abc import Callable
+from collections.abc import Iterable
+from collections.abc import Iterator
+from typing import Any
+from typing import BinaryIO
+
+__all__ = ["BLOCK_SIZE", "MIME_TYPES", "StaticFiles"]
+
+#: Size of the blocks a file is read and sent in.
+BLOCK_SIZE = 65536
+
+#: Content types by lower-case file extension; they win over
+#: :func:`mimetypes.guess_type`, whose answers depend on the machine.
+MIME_TYPES: dict[str, str] = {
+    ".html": "text/html; charset=utf-8",
+    ".htm": "text/html; charset=utf-8",
+    ".js": "text/javascript; charset=utf-8",
+    ".mjs": "text/javascript; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".svg": "image/svg+xml",
+    ".wasm": "application/wasm",
+    ".json": "application/json",
+    ".map": "application/json",
+    ".txt": "text/plain; charset=utf-8",
+    ".xml": "application/xml",
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".gif": "image/gif",
+    ".webp": "image/webp",
+    ".avif": "image/avif",
+    ".ico": "image/x-icon",
+    ".mp4": "video/mp4",
+    ".webm": "video/webm",
+    ".ogg": "audio/ogg",
+    ".ogv": "video/ogg",
+    ".mp3": "audio/mpeg",
+    ".wav": "audio/wav",
+    ".pdf": "application/pdf",
+    ".woff": "font/woff",
+    ".woff2": "font/woff2",
+    ".gz": "application/gzip",
+    ".zip": "application/zip",
+}
+
+StartResponse = Callable[..., Any]
+Headers = list[tuple[str, str]]
+Response = tuple[str, Headers, Iterable[bytes]]
+
+_LISTING_OFF = (
+    "Directory listings are off. Put an index.html into this directory,"
+    " or turn listings on with static.Layer(..., listing=True)"
+    " (StaticFiles(root, listing=True))."
+)
+_ENTITY_TAG = re.compile(r'(W/)?"([^"]*)"')
+_RANGE_SPEC = re.compile(r"([0-9]*)-([0-9]*)")
+_UNSATISFIABLE = "unsatisfiable"
+# Characters a query string may keep unquoted in a Location header.
+_QUERY_SAFE = "!$%&'()*+,/:;=?@~"
+
+
+class StaticFiles:
+    """WSGI application serving the files below *root*, read-only.
+
+    ``GET`` and ``HEAD`` are answered, any other method with ``405``. A
+    directory requested without its trailing slash is redirected (``301``)
+    to the URL with it; a directory URL serves the directory's
+    ``index.html``, or else a listing when *listing* is true and ``403``
+    when it is not. A missing ``/favicon.ico`` is answered with ``204`` so
+    that browsers do not fill the log with errors.
+
+    For ``HEAD`` the application returns the headers a ``GET`` would get
+    and an empty body; a server may drop the body of ``HEAD`` responses as
+    well.
+
+    :param root: the directory to serve. It is resolved anew for every
+        request, so it may be created after the application.
+    :param listing: answer directory URLs without an ``index.html`` with an
+        HTML list of the directory's entries instead of ``403``.
+    """
+
+    def __init__(
+        self, root: str | os.PathLike[str], *, listing: bool = False
+    ) -> None:
+        self.root = os.fspath(root)
+        self.listing = listing
+
+    def __repr__(self) -> str:
+        return (
+            f"<{self.__class__.__name__} root={self.root!r}"
+            f" listing={self.listing!r}>"
+        )
+
+    def __call__(
+        self, environ: dict[str, Any], start_response: StartResponse
+    ) -> Iterable[bytes]:
+        """Answer one request (the WSGI protocol)."""
+        status, headers, body = self._respond(environ)
+        start_response(status, headers)
+        if environ.get("REQUEST_METHOD") == "HEAD":
+            close = getattr(body, "close", None)
+            if close is not None:
+                close()
+            return []
+        return body
+
+    # -- dispatch ---------------------------------------------------------
+
+    def _respond(self, environ: dict[str, Any]) -> Response:
+        method = environ.get("REQUEST_METHOD", "GET")
+        if method not in ("GET", "HEAD"):
+            return _error(
+                "405 Method Not Allowed",
+                f"The method {method} is not allowed; use GET or HEAD.",
+                [("Allow", "GET, HEAD")],
+            )
+        raw = environ.get("PATH_INFO", "")
+        try:
+            path = raw.encode("latin-1").decode("utf-8")
+        except UnicodeError:
+            return _error("400 Bad Request", "The path is not UTF-8.")
+        if "\x00" in path or "\\" in path:
+            return _error(
+                "400 Bad Request",
+                "The path contains a NUL character or a backslash.",
+            )
+        segments = [s for s in path.split("/") if s not in ("", ".")]
+        if ".." in segments:
+            return _not_found()
+        root = os.path.realpath(self.root)
+        target = _inside(root, os.path.join(root, *segments))
+        if target is None:
+            return _not_found()
+        try:
+            st = os.stat(target)
+        except PermissionError:
+            return _forbidden()
+        except OSError:
+            if segments == ["favicon.ico"]:
+                return "204 No Content", [("Cache-Control", "no-store")], []
+            return _not_found()
+        slash = path.endswith("/")
+        if stat.S_ISDIR(st.st_mode):
+            if not slash:
+                return _redirect(environ, segments)
+            return self._directory(environ, root, target, segments)
+        if slash or not stat.S_ISREG(st.st_mode):
+            return _not_found()
+        return _file(environ, target)
+
+    def _directory(
+        self,
+        environ: dict[str, Any],
+        root: str,
+        target: str,
+        segments: list[str],
+    ) -> Response:
+        index = _inside(root, os.path.join(target, "index.html"))
+        if index is not None and os.path.isfile(index):
+            return _file(environ, index)
+        if not self.listing:
+            return _error("403 Forbidden", _LISTING_OFF)
+        return _listing(target, segments)
+
+
+# -- files ----------------------------------------------------------------
+
+
+def _file(environ: dict[str, Any], path: str) -> Response:
+    """Answer with the file at *path*, honouring validators and ranges."""
+    try:
+        # O_NONBLOCK keeps a FIFO swapped in since the stat from blocking
+        # us; it is cleared again once the file is known to be regular.
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except PermissionError:
+        return _forbidden()
+    except OSError:
+        return _not_found()
+    f = os.fdopen(fd, "rb")
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            f.close()
+            return _not_found()
+        os.set_blocking(fd, True)
+        return _file_response(environ, f, st, path)
+    except BaseException:
+        f.close()
+        raise
+
+
+def _file_response(
+    environ: dict[str, Any], f: BinaryIO, st: os.stat_result, path: str
+) -> Response:
+    size = st.st_size
+    mtime = int(st.st_mtime)
+    etag = f'"{st.st_ino:x}-{size:x}-{st.st_mtime_ns:x}"'
+    validators = [
+        ("ETag", etag),
+        ("Last-Modified", email.utils.formatdate(mtime, usegmt=True)),
+        ("Cache-Control", "no-store"),
+    ]
+    if _not_modified(environ, etag, mtime):
+        f.close()
+        return "304 Not Modified", validators, []
+    headers = [
+        ("Content-Type", content_type(path)),
+        *validators,
+        ("Accept-Ranges", "bytes"),
+        ("X-Content-Type-Options", "nosniff"),
+    ]
+    byte_range = None
+    header = environ.get("HTTP_RANGE")
+    if header is not None and _if_range_holds(environ, etag, mtime):
+        byte_range = _parse_range(header, size)
+    if byte_range == _UNSATISFIABLE:
+        f.close()
+        return _error(
+            "416 Range Not Satisfiable",
+            f"The requested range is outside the file's {size} bytes.",
+            [("Content-Range", f"bytes */{size}")],
+        )
+    if byte_range is not None:
+        start, end = byte_range
+        length = end - start + 1
+        headers.append(("Content-Range", f"bytes {start}-{end}/{size}"))
+        headers.append(("Content-Length", str(length)))
+        return "206 Partial Content", headers, _Blocks(f, start, length)
+    headers.append(("Content-Length", str(size)))
+    wrapper = environ.get("wsgi.file_wrapper")
+    if wrapper is not None:
+        return "200 OK", headers, wrapper(f, BLOCK_SIZE)
+    return "200 OK", headers, _Blocks(f, 0, size)
+
+
+class _Blocks:
+    """The *length* bytes of *f* from *offset* on, in blocks; closes *f*."""
+
+    def __init__(self, f: BinaryIO, offset: int, length: int) -> None:
+        self._file = f
+        self._offset = offset
+        self._left = length
+
+    def __iter__(self) -> Iterator[bytes]:
+        if self._left > 0:
+            self._file.seek(self._offset)
+        while self._left > 0:
+            block = self._file.read(min(BLOCK_SIZE, self._left))
+            if not block:
+                break
+            self._left -= len(block)
+            yield block
+
+    def close(self) -> None:
+        self._file.close()
+
+
+def content_type(path: str) -> str:
+    """Return the ``Content-Type`` to send for the file at *path*."""
+    extension = os.path.splitext(os.path.basename(path))[1]
+    known = MIME_TYPES.get(extension.lower())
+    if known is not None:
+        return known
+    # Only the extension, so that a name like ``data:x`` is not a URL.
+    guessed, encoding = mimetypes.guess_type("f" + extension, strict=False)
+    if guessed is None or encoding is not None:
+        return "application/octet-stream"
+    return guessed
+
+
+# -- validators (RFC 9110, 13.1 and 13.2.2) -------------------------------
+
+
+def _not_modified(environ: dict[str, Any], etag: str, mtime: int) -> bool:
+    """Whether ``If-None-Match`` or ``If-Modified-Since`` allow a 304."""
+    if_none_match = environ.get("HTTP_IF_NONE_MATCH")
+    if if_none_match is not None:
+        if if_none_match.strip() == "*":
+            return True
+        ours = etag.strip('"')
+        return any(
+            tag == ours for _, tag in _ENTITY_TAG.findall(if_none_match)
+        )
+    since = _parse_date(environ.get("HTTP_IF_MODIFIED_SINCE"))
+    return since is not None and mtime <= since
+
+
+def _if_range_holds(environ: dict[str, Any], etag: str, mtime: int) -> bool:
+    """Whether a ``Range`` header is to be honoured given ``If-Range``."""
+    if_range = environ.get("HTTP_IF_RANGE")
+    if if_range is None:
+        return True
+    if_range = if_range.strip()
+    if if_range.startswith(('"', "W/")):
+        # Strong comparison: a weak tag never matches.
+        return if_range == etag
+    return _parse_date(if_range) == mtime
+
+
+def _parse_date(value: str | None) -> int | None:
+    """Return the HTTP-date *value* as a POSIX timestamp, None if invalid."""
+    if not value:
+        return None
+    try:
+        parsed = email.utils.parsedate_tz(value.strip())
+        if parsed is None:
+            return None
+        if parsed[9] is None:
+            # asctime() dates and "-0000" carry no zone; HTTP means GMT.
+            parsed = (*parsed[:9], 0)
+        return int(email.utils.mktime_tz(parsed))
+    except (ValueError, TypeError, OverflowError, IndexError):
+        return None
+
+
+def _parse_range(header: str, size: int) -> tuple[int, int] | str | None:
+    """Parse a ``Range`` header (RFC 9110, 14.1.2).
+
+    :returns: ``(first, last)`` byte positions (inclusive) of a single
+        satisfiable range, ``_UNSATISFIABLE``, or None when the header is to
+        be ignored (invalid, another unit, or several ranges).
+    """
+    unit, equals, specs = header.partition("=")
+    if not equals or unit.strip().lower() != "bytes":
+        return None
+    ranges = [spec.strip() for spec in specs.split(",") if spec.strip()]
+    if len(ranges) != 1:
+        return None
+    match = _RANGE_SPEC.fullmatch(ranges[0])
+    if match is None:
+        return None
+    first, last = match.groups()
+    if first:
+        start = int(first)
+        end = int(last) if last else size - 1
+        if last and end < start:
+            return None
+        if start >= size:
+            return _UNSATISFIABLE
+        return start, min(end, size - 1)
+    if not last:
+        return None
+    suffix = int(last)
+    if suffix == 0 or size == 0:
+        return _UNSATISFIABLE
+    return max(size - suffix, 0), size - 1
+
+
+# -- paths, directories, errors -------------------------------------------
+
+
+def _inside(root: str, path: str) -> str | None:
+    """Return *path* resolved if that is *root* or below it, else None."""
+    resolved = os.path.realpath(path)
+    try:
+        if os.path.commonpath([root, resolved]) == root:
+            return resolved
+    except ValueError:
+        pass
+    return None
+
+
+def _redirect(environ: dict[str, Any], segments: list[str]) -> Response:
+    # Built from the cleaned segments, so that ``//host`` can never become
+    # a redirect to another host.
+    base = urllib.parse.quote(
+        environ.get("SCRIPT_NAME", "").rstrip("/"), encoding="latin-1"
+    )
+    path = "".join("/" + urllib.parse.quote(s) for s in segments)
+    location = f"{base}{path}/"
+    query = environ.get("QUERY_STRING")
+    if query:
+        query = urllib.parse.quote(query, _QUERY_SAFE, encoding="latin-1")
+        location = f"{location}?{query}"
+    return _error(
+        "301 Moved Permanently",
+        f"This is a directory: {location}",
+        [("Location", location)],
+    )
+
+
+def _listing(target: str, segments: list[str]) -> Response:
+    try:
+        with os.scandir(target) as scan:
+            entries = sorted((e.name, _is_dir(e)) for e in scan)
+    except PermissionError:
+        return _forbidden()
+    except OSError:
+        return _not_found()
+    title = html.escape(_display("".join(f"/{s}" for s in segments) + "/"))
+    lines = [
+        "<!DOCTYPE html>",
+        '<html><head><meta charset="utf-8">',
+        f"<title>Index of {title}</title></head>",
+        f"<body><h1>Index of {title}</h1>",
+        "<ul>",
+    ]
+    if segments:
+        lines.append('<li><a href="../">../</a></li>')
+    for name, is_dir in entries:
+        suffix = "/" if is_dir else ""
+        href = urllib.parse.quote(name, errors="surrogateescape") + suffix
+        text = html.escape(_display(name) + suffix)
+        lines.append(f'<li><a href="{html.escape(href)}">{text}</a></li>')
+    lines.append("</ul></body></html>")
+    body = ("\n".join(lines) + "\n").encode("utf-8")
+    headers = [
+        ("Content-Type", "text/html; charset=utf-8"),
+        ("Content-Length", str(len(body))),
+        ("Cache-Control", "no-store"),
+        ("X-Content-Type-Options", "nosniff"),
+    ]
+    return "200 OK", headers, [body]
+
+
+def _is_dir(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_dir()
+    except OSError:
+        return False
+
+
+def _display(name: str) -> str:
+    """Make a file name from the disk (maybe not UTF-8) printable."""
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
+def _error(
+    status: str, message: str, extra: Headers | None = None
+) -> Response:
+    body = (message + "\n").encode("utf-8")
+    headers = [
+        ("Content-Type", "text/plain; charset=utf-8"),
+        ("Content-Length", str(len(body))),
+        ("Cache-Control", "no-store"),
+        ("X-Content-Type-Options", "nosniff"),
+        *(extra or ()),
+    ]
+    return status, headers, [body]
+
+
+def _not_found() -> Response:
+    return _error("404 Not Found", "There is no file at this path.")
+
+
+def _forbidden() -> Response:
+    return _error("403 Forbidden", "The file may not be read.")
