@@ -1,4 +1,4 @@
-"""HTTP servers as test layers: point real browsers and HTTP clients at your app.
+"""HTTP servers as test layers, for real browsers and HTTP clients.
 
 The layers live in the submodules :mod:`gocept.httpserverlayer.wsgi`,
 :mod:`gocept.httpserverlayer.static` and :mod:`gocept.httpserverlayer.custom`;

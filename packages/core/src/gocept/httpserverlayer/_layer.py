@@ -1,0 +1,175 @@
+"""What every server layer shares: host, port, naming, lifecycle, resources."""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+from typing import Any
+
+import plone.testing
+
+from gocept.httpserverlayer._report import verbose_logging
+from gocept.httpserverlayer._server import Error
+from gocept.httpserverlayer._server import Handler
+from gocept.httpserverlayer._server import Server
+
+_INTERNAL_PREFIXES = ("gocept.httpserverlayer", "plone.testing")
+# (module, name) pairs given to layers that were not named explicitly.
+_taken_names: dict[tuple[str, str], int] = {}
+_names_lock = threading.Lock()
+
+
+def _calling_module(layer: Any) -> str | None:
+    """The module whose code instantiated ``layer``.
+
+    Skips the frames of ``__init__`` methods of the layer itself (subclass
+    constructors calling ``super().__init__``).
+    """
+    frame = sys._getframe(1)
+    while frame is not None:
+        if frame.f_locals.get("self") is not layer:
+            return frame.f_globals.get("__name__")
+        frame = frame.f_back
+    return None
+
+
+def _env_port() -> int:
+    value = os.environ.get("GOCEPT_HTTP_APP_PORT", "").strip()
+    if not value:
+        return 0
+    if not value.isdigit() or int(value) > 65535:
+        raise Error(
+            f"GOCEPT_HTTP_APP_PORT={value!r} is not a port number: set it to"
+            " a number from 1 to 65535, or to 0 or nothing to let the OS"
+            " pick a free port."
+        )
+    return int(value)
+
+
+class ServerLayer(plone.testing.Layer):
+    """A layer that runs an HTTP server for the tests that use it.
+
+    Once, at setUp, it starts a server in a thread and returns when the server
+    accepts connections; at tearDown it stops the server and releases its
+    port, sockets and threads. Nothing happens per test.
+
+    Resources: ``http_host``, ``http_port``, ``http_address``
+    (``host:port``, an IPv6 host in brackets), ``httpd`` (the server) and
+    ``httpd_thread`` (the thread accepting connections).
+
+    The host is the class attribute ``host`` if a subclass or instance sets
+    one, else ``GOCEPT_HTTP_APP_HOST``, else ``localhost``; the port likewise
+    from ``port``, ``GOCEPT_HTTP_APP_PORT``, else 0 (the OS picks one).
+    ``shutdown_timeout`` bounds how long tearDown waits for a request that is
+    still being answered.
+
+    A layer made without a name gets one that is unique among the layers
+    made in the same module, so two unnamed layers are two layers to
+    zope.testrunner; its ``__module__`` is the module that made it.
+    """
+
+    shutdown_timeout: float = 5.0
+
+    def __init__(
+        self,
+        bases: Any = None,
+        name: str | None = None,
+        module: str | None = None,
+    ) -> None:
+        if module is None:
+            module = _calling_module(self)
+        if name is None:
+            name = type(self).__name__
+            with _names_lock:
+                count = _taken_names.get((module or "", name), 0) + 1
+                _taken_names[(module or "", name)] = count
+            if count > 1:
+                name = f"{name}-{count}"
+        super().__init__(bases=bases, name=name, module=module)
+
+    @property
+    def host(self) -> str:
+        """Host name to listen on and to advertise."""
+        return self.__dict__.get("_host") or os.environ.get(
+            "GOCEPT_HTTP_APP_HOST", "localhost"
+        )
+
+    @host.setter
+    def host(self, value: str) -> None:
+        self.__dict__["_host"] = value
+
+    @property
+    def port(self) -> int:
+        """Port to listen on; 0 lets the OS pick a free one."""
+        if "_port" in self.__dict__:
+            return self.__dict__["_port"]
+        return _env_port()
+
+    @port.setter
+    def port(self, value: int) -> None:
+        self.__dict__["_port"] = value
+
+    # Lifecycle. setUp runs the steps in this order, tearDown the reverse.
+
+    def make_server(self, handler: Handler) -> Server:
+        """Create the (bound, not yet running) server."""
+        server = Server(
+            self.host,
+            int(self.port),
+            handler,
+            name=f"HTTP server of layer {self.__name__}",
+            shutdown_timeout=self.shutdown_timeout,
+        )
+        server.verbose = verbose_logging()  # type: ignore[attr-defined]
+        return server
+
+    def start_server(self, server: Server) -> None:
+        """Expose ``server`` as resources and serve it on a thread."""
+        host = self.host
+        port = server.server_port
+        self["httpd"] = server
+        self["http_host"] = host
+        self["http_port"] = port
+        self["http_address"] = (
+            f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+        )
+        thread = threading.Thread(
+            target=self.serve, name=f"{server.name} (accept)", daemon=True
+        )
+        self["httpd_thread"] = thread
+        try:
+            thread.start()
+            server.wait_until_ready()
+        except BaseException:
+            self.stop_server()
+            raise
+
+    def serve(self) -> None:
+        """Run the server's accept loop (on ``httpd_thread``)."""
+        self["httpd"].serve_forever()
+
+    def shutdown(self) -> None:
+        """Stop the server: bounded, and quick with idle clients."""
+        self["httpd"].shutdown()
+        self["httpd"].server_close()
+
+    def stop_server(self) -> None:
+        """Shut the server down and remove the resources start_server set."""
+        try:
+            self.shutdown()
+            thread = self["httpd_thread"]
+            if thread.ident is not None:
+                thread.join(self.shutdown_timeout)
+        finally:
+            for key in (
+                "httpd",
+                "httpd_thread",
+                "http_host",
+                "http_port",
+                "http_address",
+            ):
+                try:
+                    del self[key]
+                except KeyError:
+                    pass  # never set: setUp failed before it got there

@@ -1,0 +1,346 @@
+"""The threaded TCP server behind every layer.
+
+One thread accepts connections on one or more listening sockets and starts a
+named daemon thread per connection, which runs a *connection handler* (the
+HTTP/1.1 WSGI protocol of :mod:`._http`, or an ``http.server`` request handler
+class for the custom layer). Thread per connection is what a browser needs:
+it opens several connections at once and each must be served at once, also
+while another waits for a slow response.
+
+:meth:`Server.shutdown` is what makes tearDown fast and bounded: it wakes the
+accept loop through a socket pair (no polling interval), then shuts the
+*reading* side of every open connection. An idle keep-alive connection, or
+one over which a client has not sent anything yet, wakes up at once with
+end-of-file and its thread ends; a request that is being answered may still
+write its response. Threads that are still running after
+``shutdown_timeout`` seconds are reported by name and left behind as daemon
+threads, so tearDown never hangs.
+"""
+
+from __future__ import annotations
+
+import errno
+import selectors
+import socket
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from gocept.httpserverlayer._report import report_exception
+from gocept.httpserverlayer._report import warn
+
+# Errors that only mean that the client went away. They are not the
+# application's fault, nor the server's, and produce no output at all.
+DISCONNECT_ERRORS = (
+    BrokenPipeError,
+    ConnectionResetError,
+    ConnectionAbortedError,
+    TimeoutError,
+)
+_DISCONNECT_ERRNOS = {
+    errno.EPIPE,
+    errno.ECONNRESET,
+    errno.ECONNABORTED,
+    errno.ENOTCONN,
+    errno.EBADF,
+    errno.ESHUTDOWN,
+}
+
+
+def is_disconnect(exc: BaseException) -> bool:
+    """Tell whether ``exc`` only means that the peer closed the connection."""
+    if isinstance(exc, DISCONNECT_ERRORS):
+        return True
+    return isinstance(exc, OSError) and exc.errno in _DISCONNECT_ERRNOS
+
+
+class Error(Exception):
+    """Base class of the errors of gocept.httpserverlayer."""
+
+
+class BindError(Error, OSError):
+    """The server could not listen on the host and port it was given."""
+
+
+class Connection:
+    """One accepted connection and what the server knows about it.
+
+    ``state`` is None while the connection waits for a request; a protocol
+    handler sets it to a short description of the request it is busy with
+    (``"GET /path"``), so that shutdown can say what it interrupted.
+    """
+
+    __slots__ = ("sock", "address", "thread", "state")
+
+    def __init__(self, sock: socket.socket, address: Any) -> None:
+        self.sock = sock
+        self.address = address
+        self.thread: threading.Thread | None = None
+        self.state: str | None = None
+
+    def describe(self) -> str:
+        host, port = self.address[:2]
+        peer = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+        return f"{self.state} from {peer}" if self.state else peer
+
+
+Handler = Callable[[Connection, "Server"], None]
+
+
+def _loopback_pair(host: str) -> list[tuple[int, str]]:
+    if host == "localhost":
+        # Browsers try ::1 and 127.0.0.1 for localhost. Listening on both
+        # (same port) keeps one of them from hitting another process, or
+        # nothing, while the other is ours.
+        return [(socket.AF_INET, "127.0.0.1"), (socket.AF_INET6, "::1")]
+    infos = socket.getaddrinfo(
+        host, None, socket.AF_UNSPEC, socket.SOCK_STREAM, 0, socket.AI_PASSIVE
+    )
+    family, _, _, _, sockaddr = infos[0]
+    return [(family, sockaddr[0])]
+
+
+def _listen(family: int, address: str, port: int) -> socket.socket:
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        # Lets a fixed port be bound again right after a previous run left
+        # connections in TIME_WAIT; on Linux it does not allow two
+        # listeners on one port.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        if family == socket.AF_INET6:
+            sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+        sock.bind((address, port))
+        sock.listen(128)
+    except BaseException:
+        sock.close()
+        raise
+    return sock
+
+
+def bind(host: str, port: int) -> list[socket.socket]:
+    """Return listening sockets for ``host`` and ``port``.
+
+    For ``localhost`` this is 127.0.0.1 and, where the machine has it, ::1,
+    on the same port. Raises :class:`BindError` naming the host, the port
+    and the setting to change.
+    """
+    try:
+        targets = _loopback_pair(host)
+    except OSError as e:
+        raise _bind_error(host, port, e) from e
+    for _ in range(20):
+        family, address = targets[0]
+        try:
+            first = _listen(family, address, port)
+        except OSError as e:
+            raise _bind_error(host, port, e) from e
+        sockets = [first]
+        actual = first.getsockname()[1]
+        retry = False
+        for family, address in targets[1:]:
+            try:
+                sockets.append(_listen(family, address, actual))
+            except OSError as e:
+                if e.errno in (errno.EADDRNOTAVAIL, errno.EAFNOSUPPORT):
+                    continue  # the machine has no such address: fine
+                for sock in sockets:
+                    sock.close()
+                if e.errno == errno.EADDRINUSE and port == 0:
+                    retry = True  # the OS's pick is taken on ::1: pick again
+                    break
+                raise _bind_error(host, actual, e) from e
+        if not retry:
+            return sockets
+    raise _bind_error(host, port, OSError(errno.EADDRINUSE, "no free port"))
+
+
+def _bind_error(host: str, port: int, cause: OSError) -> BindError:
+    error = BindError(
+        f"Cannot listen on {host}:{port} ({cause}): set GOCEPT_HTTP_APP_PORT"
+        " to a free port (or 0 to let the OS pick one) or"
+        " GOCEPT_HTTP_APP_HOST to a host name of this machine."
+    )
+    error.errno = cause.errno
+    return error
+
+
+class Server:
+    """A multi-threaded TCP server that serves each connection on a thread.
+
+    :param host: the host name to listen on (``localhost`` listens on both
+        127.0.0.1 and ::1).
+    :param port: the port, 0 to let the OS pick one.
+    :param handler: called as ``handler(connection, server)`` on the
+        connection's own thread; it returns when the connection is done.
+    :param name: used in thread names and messages.
+    :param shutdown_timeout: how long :meth:`shutdown` waits for requests
+        that are still being answered.
+    """
+
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        handler: Handler,
+        *,
+        name: str = "HTTP server",
+        shutdown_timeout: float = 5.0,
+    ) -> None:
+        self.name = name
+        self.handler = handler
+        self.shutdown_timeout = shutdown_timeout
+        self.sockets = bind(host, port)
+        self.socket = self.sockets[0]
+        self.server_address = self.socket.getsockname()[:2]
+        self.server_name = host
+        self.server_port: int = self.server_address[1]
+        self._connections: set[Connection] = set()
+        self._lock = threading.Lock()
+        self._ready = threading.Event()
+        self._stopped = threading.Event()
+        self._stopping = False
+        self._wake_r, self._wake_w = socket.socketpair()
+
+    @property
+    def stopping(self) -> bool:
+        """True once :meth:`shutdown` was called."""
+        return self._stopping
+
+    def wait_until_ready(self, timeout: float = 10.0) -> None:
+        """Return once :meth:`serve_forever` accepts connections."""
+        if not self._ready.wait(timeout):
+            raise Error(
+                f"{self.name} did not start accepting connections within"
+                f" {timeout} s; is its thread blocked?"
+            )
+
+    def serve_forever(self, poll_interval: float | None = None) -> None:
+        """Accept connections until :meth:`shutdown` is called.
+
+        ``poll_interval`` is accepted for compatibility with
+        :mod:`socketserver` and ignored: shutdown wakes the loop at once.
+        """
+        selector = selectors.DefaultSelector()
+        try:
+            for sock in self.sockets:
+                sock.setblocking(False)
+                selector.register(sock, selectors.EVENT_READ)
+            selector.register(self._wake_r, selectors.EVENT_READ)
+            self._ready.set()
+            while not self._stopping:
+                for key, _ in selector.select():
+                    if key.fileobj is self._wake_r:
+                        break
+                    self._accept(key.fileobj)
+        finally:
+            selector.close()
+            self._stopped.set()
+
+    def _accept(self, listener: Any) -> None:
+        while not self._stopping:
+            try:
+                sock, address = listener.accept()
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError as e:
+                # Out of file descriptors, or the client gave up before we
+                # got to it: keep serving the others.
+                if e.errno not in (errno.EMFILE, errno.ENFILE):
+                    return
+                warn(f"{self.name} cannot accept a connection: {e}")
+                time.sleep(0.01)
+                return
+            sock.setblocking(True)
+            try:
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            except OSError:
+                pass
+            connection = Connection(sock, address)
+            thread = threading.Thread(
+                target=self._serve_connection,
+                args=(connection,),
+                name=f"{self.name} connection {address[0]}:{address[1]}",
+                daemon=True,
+            )
+            connection.thread = thread
+            with self._lock:
+                if self._stopping:
+                    sock.close()
+                    return
+                self._connections.add(connection)
+            thread.start()
+
+    def _serve_connection(self, connection: Connection) -> None:
+        try:
+            self.handler(connection, self)
+        except BaseException as e:
+            if not is_disconnect(e) and not self._stopping:
+                report_exception(
+                    f"{self.name} failed serving {connection.describe()}"
+                )
+        finally:
+            with self._lock:
+                self._connections.discard(connection)
+            connection.sock.close()
+
+    def shutdown(self) -> None:
+        """Stop accepting, close idle connections, wait (bounded) for the rest.
+
+        Returns once the accept loop has ended and every connection thread
+        has finished, or after ``shutdown_timeout`` seconds with a warning
+        that names each request still running.
+        """
+        self._stopping = True
+        try:
+            self._wake_w.send(b"x")
+        except OSError:
+            pass
+        if self._ready.is_set():
+            self._stopped.wait(self.shutdown_timeout)
+        with self._lock:
+            connections = list(self._connections)
+        for connection in connections:
+            # Shutting the reading side wakes a thread blocked in recv() with
+            # end-of-file at once; a response being written still goes out.
+            try:
+                connection.sock.shutdown(socket.SHUT_RD)
+            except OSError:
+                pass
+        deadline = time.monotonic() + self.shutdown_timeout
+        for connection in connections:
+            thread = connection.thread
+            if thread is not None and thread is not threading.current_thread():
+                thread.join(max(0.0, deadline - time.monotonic()))
+        stuck = [c for c in connections if c.thread and c.thread.is_alive()]
+        for connection in stuck:
+            try:
+                connection.sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+        if stuck:
+            warn(
+                f"{self.name}: {len(stuck)} request(s) still running after"
+                f" {self.shutdown_timeout} s: "
+                + ", ".join(c.describe() for c in stuck)
+                + "; their threads are left behind as daemon threads."
+            )
+
+    def server_close(self) -> None:
+        """Close the listening sockets and release the port."""
+        for sock in self.sockets:
+            sock.close()
+        self._wake_r.close()
+        self._wake_w.close()
+
+    # wsgiref.simple_server.WSGIServer compatibility, so that the
+    # ``request_handler_class`` of 4.x wsgi layers keeps working.
+
+    application: Any = None
+    base_environ: dict[str, str] = {}
+
+    def set_app(self, application: Any) -> None:
+        self.application = application
+
+    def get_app(self) -> Any:
+        return self.application

@@ -1,0 +1,123 @@
+"""Serve a directory to the tests of a layer.
+
+A document root that you pass is only ever read: the layer never writes to
+it, empties it or deletes it. Without one, the layer makes a temporary
+directory at setUp, empties it before every test and removes it at tearDown.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from typing import Any
+
+from gocept.httpserverlayer._http import serve_wsgi
+from gocept.httpserverlayer._layer import ServerLayer
+from gocept.httpserverlayer._server import Error
+from gocept.httpserverlayer._static import StaticFiles
+
+__all__ = ["STATIC_FILES", "TEMPORARY", "Layer", "StaticFiles"]
+
+
+class _Temporary:
+    def __repr__(self) -> str:
+        return "gocept.httpserverlayer.static.TEMPORARY"
+
+
+#: Pass as ``documentroot`` for a temporary directory (the default).
+TEMPORARY: Any = _Temporary()
+
+
+class Layer(ServerLayer):
+    """Serves the files of a directory over HTTP to the tests of the layer.
+
+    Once, at setUp, it starts the server (and makes the temporary directory
+    if it has no document root of its own); before every test it empties
+    the temporary directory (never a directory you passed); at tearDown it
+    stops the server and removes the temporary directory.
+
+    Files are read from disk for every request, so what a test writes is
+    served at once; responses carry ``Cache-Control: no-store`` so that a
+    browser never shows a file from an earlier test under the same URL.
+
+    Resources: ``documentroot``, ``http_host``, ``http_port``,
+    ``http_address``, ``httpd``, ``httpd_thread``.
+
+    :param documentroot: the directory to serve, or :data:`TEMPORARY`.
+    :param listing: serve a listing for directories without an
+        ``index.html`` (off by default: 403).
+
+    .. versionchanged:: 5.0
+       A document root you pass is no longer emptied before every test.
+    """
+
+    def __init__(
+        self,
+        documentroot: Any = TEMPORARY,
+        *args: Any,
+        listing: bool = False,
+        **kw: Any,
+    ) -> None:
+        super().__init__(*args, **kw)
+        self.documentroot = documentroot
+        self.listing = listing
+        self._temporary: str | None = None
+
+    def setUp(self) -> None:
+        if self.documentroot is TEMPORARY:
+            self._temporary = root = tempfile.mkdtemp(
+                prefix="gocept.httpserverlayer.static-"
+            )
+        else:
+            root = os.fspath(self.documentroot)
+            if not os.path.isdir(root):
+                raise Error(
+                    f"The document root {root!r} of layer"
+                    f" {self.__module__}.{self.__name__} is not a directory:"
+                    " pass an existing directory, or nothing for a"
+                    " temporary one."
+                )
+        self["documentroot"] = root
+        try:
+            server = self.make_server(serve_wsgi)
+            server.set_app(StaticFiles(root, listing=self.listing))
+            self.start_server(server)
+        except BaseException:
+            self._remove_documentroot()
+            raise
+
+    def testSetUp(self) -> None:
+        if self._temporary is None:
+            return  # a directory the user gave us: never touched
+        for entry in os.scandir(self._temporary):
+            if entry.is_dir(follow_symlinks=False):
+                shutil.rmtree(entry.path)
+            else:
+                os.unlink(entry.path)
+
+    def tearDown(self) -> None:
+        try:
+            self.stop_server()
+        finally:
+            self._remove_documentroot()
+
+    def _remove_documentroot(self) -> None:
+        del self["documentroot"]
+        if self._temporary is not None:
+            shutil.rmtree(self._temporary, ignore_errors=True)
+            self._temporary = None
+
+
+STATIC_FILES = Layer(name="STATIC_FILES", module=__name__)
+
+
+def __getattr__(name: str) -> Any:
+    if name == "StaticFileRequestHandler":
+        raise AttributeError(
+            "gocept.httpserverlayer.static.StaticFileRequestHandler was"
+            " removed in 5.0: static.Layer serves files through the WSGI"
+            " application static.StaticFiles; serve your own handler with"
+            " custom.Layer."
+        )
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
