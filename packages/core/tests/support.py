@@ -217,6 +217,7 @@ class ServerTest(unittest.TestCase):
 
     def assertServing(self) -> None:
         """A normal request on a new connection is answered."""
+        self.serve(hello)
         response = self.get("/next")
         self.assertEqual(
             (200, b"hello /next"), (response.status, response.body)
