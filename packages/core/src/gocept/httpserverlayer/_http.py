@@ -186,12 +186,17 @@ class _Exchange:
                     self.close = True
                 continue
             if lower == "content-length":
-                if length is not None or not value.strip().isdigit():
+                digits = value.strip()
+                if (
+                    length is not None
+                    or not digits.isascii()
+                    or not digits.isdigit()
+                ):
                     raise ValueError(
                         f"Bad Content-Length {value!r} in the application's"
                         " response."
                     )
-                length = int(value)
+                length = int(digits)
             elif lower == "date":
                 has_date = True
             elif lower == "server":
@@ -520,7 +525,13 @@ def _environ(
             )
         chunked = True
     elif lengths:
-        if len(set(lengths)) != 1 or not lengths[0].isdigit():
+        # isdigit() alone takes non-ASCII digits ("\xb2"), which int()
+        # refuses.
+        if (
+            len(set(lengths)) != 1
+            or not lengths[0].isascii()
+            or not lengths[0].isdigit()
+        ):
             raise _Reject(
                 400, f"Bad Content-Length {', '.join(lengths)[:100]!r}."
             )
