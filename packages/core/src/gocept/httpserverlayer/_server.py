@@ -1,11 +1,14 @@
 """The threaded TCP server behind every layer.
 
-One thread accepts connections on one or more listening sockets and starts a
-named daemon thread per connection, which runs a *connection handler* (the
-HTTP/1.1 WSGI protocol of :mod:`._http`, or an ``http.server`` request handler
-class for the custom layer). Thread per connection is what a browser needs:
-it opens several connections at once and each must be served at once, also
-while another waits for a slow response.
+One thread accepts connections on one or more listening sockets and hands
+each to a worker thread, which runs a *connection handler* (the HTTP/1.1
+WSGI protocol of :mod:`._http`, or an ``http.server`` request handler class
+for the custom layer) until the connection ends. A worker serves one
+connection at a time, and when all workers are busy a new one is started,
+so that no connection waits for another: a browser opens several at once,
+and each must be served at once, also while another waits for a slow
+response. The workers are started with the server, at the layer's setUp,
+because zope.testrunner reports every thread that a test leaves running.
 
 :meth:`Server.shutdown` is what makes tearDown fast and bounded: it wakes the
 accept loop through a socket pair (no polling interval), then shuts the
@@ -20,6 +23,7 @@ threads, so tearDown never hangs.
 from __future__ import annotations
 
 import errno
+import queue
 import selectors
 import socket
 import threading
@@ -176,6 +180,9 @@ class Server:
     :param name: used in thread names and messages.
     :param shutdown_timeout: how long :meth:`shutdown` waits for requests
         that are still being answered.
+    :param threads: worker threads started right away. When all are busy,
+        each new connection starts one more, so connections never wait for
+        each other; the pool shrinks only at shutdown.
     """
 
     def __init__(
@@ -186,6 +193,7 @@ class Server:
         *,
         name: str = "HTTP server",
         shutdown_timeout: float = 5.0,
+        threads: int = 16,
     ) -> None:
         self.name = name
         self.handler = handler
@@ -201,6 +209,11 @@ class Server:
         self._stopped = threading.Event()
         self._stopping = False
         self._wake_r, self._wake_w = socket.socketpair()
+        self._tasks: queue.SimpleQueue[Connection | None] = queue.SimpleQueue()
+        self._workers: list[threading.Thread] = []
+        self._idle = 0
+        for _ in range(threads):
+            self._start_worker()
 
     @property
     def stopping(self) -> bool:
@@ -257,21 +270,41 @@ class Server:
             except OSError:
                 pass
             connection = Connection(sock, address)
-            thread = threading.Thread(
-                target=self._serve_connection,
-                args=(connection,),
-                name=f"{self.name} connection {address[0]}:{address[1]}",
-                daemon=True,
-            )
-            connection.thread = thread
             with self._lock:
                 if self._stopping:
                     sock.close()
                     return
                 self._connections.add(connection)
-            thread.start()
+                grow = self._idle == 0
+                if not grow:
+                    self._idle -= 1  # this worker is spoken for
+            self._tasks.put(connection)
+            if grow:
+                self._start_worker(idle=False)
+
+    def _start_worker(self, idle: bool = True) -> None:
+        thread = threading.Thread(
+            target=self._work,
+            name=f"{self.name} worker {len(self._workers) + 1}",
+            daemon=True,
+        )
+        self._workers.append(thread)
+        if idle:
+            with self._lock:
+                self._idle += 1
+        thread.start()
+
+    def _work(self) -> None:
+        while True:
+            connection = self._tasks.get()
+            if connection is None:
+                return
+            self._serve_connection(connection)
+            with self._lock:
+                self._idle += 1
 
     def _serve_connection(self, connection: Connection) -> None:
+        connection.thread = threading.current_thread()
         try:
             self.handler(connection, self)
         except BaseException as e:
@@ -287,9 +320,9 @@ class Server:
     def shutdown(self) -> None:
         """Stop accepting, close idle connections, wait (bounded) for the rest.
 
-        Returns once the accept loop has ended and every connection thread
-        has finished, or after ``shutdown_timeout`` seconds with a warning
-        that names each request still running.
+        Returns once the accept loop has ended and every worker thread has
+        finished, or after ``shutdown_timeout`` seconds with a warning that
+        names each request still running.
         """
         self._stopping = True
         try:
@@ -307,12 +340,14 @@ class Server:
                 connection.sock.shutdown(socket.SHUT_RD)
             except OSError:
                 pass
+        for _ in self._workers:
+            self._tasks.put(None)
         deadline = time.monotonic() + self.shutdown_timeout
-        for connection in connections:
-            thread = connection.thread
-            if thread is not None and thread is not threading.current_thread():
+        for thread in self._workers:
+            if thread is not threading.current_thread():
                 thread.join(max(0.0, deadline - time.monotonic()))
-        stuck = [c for c in connections if c.thread and c.thread.is_alive()]
+        with self._lock:
+            stuck = list(self._connections)
         for connection in stuck:
             try:
                 connection.sock.shutdown(socket.SHUT_RDWR)

@@ -1,0 +1,259 @@
+"""setUp, tearDown and what they leave behind, with real clients."""
+
+import contextlib
+import http.client
+import io
+import os
+import socket
+import sys
+import threading
+import time
+import unittest
+import urllib.request
+
+import gocept.httpserverlayer.custom
+import gocept.httpserverlayer.static
+import gocept.httpserverlayer.wsgi
+from gocept.httpserverlayer._server import BindError
+
+
+def hello(environ, start_response):
+    start_response("200 OK", [("Content-Type", "text/plain")])
+    return [b"Hello world"]
+
+
+def make_layer(app=hello, **attributes):
+    layer = gocept.httpserverlayer.wsgi.Layer(name="Lifecycle")
+    layer.wsgi_app = app
+    for name, value in attributes.items():
+        setattr(layer, name, value)
+    return layer
+
+
+def get(layer, path="/"):
+    url = f"http://{layer['http_address']}{path}"
+    with urllib.request.urlopen(url, timeout=10) as response:
+        return response.read()
+
+
+def open_fds():
+    return len(os.listdir("/proc/self/fd"))
+
+
+@contextlib.contextmanager
+def captured_stderr():
+    stream = io.StringIO()
+    old, sys.stderr = sys.stderr, stream
+    try:
+        yield stream
+    finally:
+        sys.stderr = old
+
+
+def wait_for_threads_named(part, timeout=5):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not [t for t in threading.enumerate() if part in t.name]:
+            return
+        time.sleep(0.01)
+
+
+def connect(layer):
+    return socket.create_connection(("localhost", layer["http_port"]), 10)
+
+
+class SetUpTest(unittest.TestCase):
+    def test_setUp_returns_when_the_server_answers(self):
+        layer = make_layer()
+        layer.setUp()
+        try:
+            # No sleep, no retry: the first request must be answered.
+            self.assertEqual(b"Hello world", get(layer))
+        finally:
+            layer.tearDown()
+
+    def test_localhost_answers_on_ipv4_and_ipv6_with_one_port(self):
+        layer = make_layer()
+        layer.setUp()
+        try:
+            addresses = {s.getsockname()[0] for s in layer["httpd"].sockets}
+            self.assertIn("127.0.0.1", addresses)
+            if socket.has_ipv6 and "::1" not in addresses:
+                self.skipTest("this machine has no ::1; IPv4 only checked")
+            port = layer["http_port"]
+            for host in ("127.0.0.1", "::1"):
+                with socket.create_connection((host, port), 5) as sock:
+                    sock.sendall(b"GET / HTTP/1.0\r\n\r\n")
+                    self.assertIn(b"Hello world", sock.makefile("rb").read())
+        finally:
+            layer.tearDown()
+
+    def test_port_in_use_names_host_port_and_variables(self):
+        blocker = socket.socket()
+        blocker.bind(("127.0.0.1", 0))
+        blocker.listen()
+        port = blocker.getsockname()[1]
+        layer = make_layer(port=port)
+        with blocker, self.assertRaises(BindError) as caught:
+            layer.setUp()
+        message = str(caught.exception)
+        self.assertIn(f"localhost:{port}", message)
+        self.assertIn("GOCEPT_HTTP_APP_PORT", message)
+        self.assertIn("GOCEPT_HTTP_APP_HOST", message)
+        self.assertNotIn("httpd", layer)
+
+    def test_fixed_port_is_released_at_tearDown(self):
+        layer = make_layer()
+        layer.setUp()
+        port = layer["http_port"]
+        get(layer)
+        layer.tearDown()
+        again = make_layer(port=port)
+        again.setUp()  # raises BindError if the port were still taken
+        try:
+            self.assertEqual(port, again["http_port"])
+        finally:
+            again.tearDown()
+
+
+class TearDownTest(unittest.TestCase):
+    """tearDown closes what clients hold open instead of waiting for it.
+
+    The layers get a long shutdown_timeout: if tearDown waited for these
+    connections at all, it would take that long, and the bound below (far
+    from the 30 s) would fail.
+    """
+
+    def assertQuickTearDown(self, layer):
+        start = time.monotonic()
+        layer.tearDown()
+        self.assertLess(time.monotonic() - start, 2.0)
+
+    def test_idle_keep_alive_connection(self):
+        layer = make_layer(shutdown_timeout=30)
+        layer.setUp()
+        sock = connect(layer)
+        sock.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        self.assertIn(b"Hello world", sock.recv(4096))
+        with sock:
+            self.assertQuickTearDown(layer)
+            self.assertEqual(b"", sock.recv(10))  # closed by the server
+
+    def test_connected_but_silent_client(self):
+        layer = make_layer(shutdown_timeout=30)
+        layer.setUp()
+        with connect(layer), connect(layer):
+            time.sleep(0.05)  # let the server accept both
+            self.assertQuickTearDown(layer)
+
+    def test_client_stuck_mid_request_is_dropped_and_reported(self):
+        layer = make_layer(shutdown_timeout=30)
+        layer.setUp()
+        with connect(layer) as sock, captured_stderr() as stderr:
+            sock.sendall(b"GET /half HTTP/1.1\r\nHost: x\r\n")
+            time.sleep(0.05)
+            self.assertQuickTearDown(layer)
+        self.assertIn("unfinished", stderr.getvalue())
+
+    def test_idle_keep_alive_connection_to_custom_handler(self):
+        class Handler(gocept.httpserverlayer.custom.RequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_GET(self):
+                self.send_response(200)
+                self.send_header("Content-Length", "2")
+                self.end_headers()
+                self.wfile.write(b"ok")
+
+        layer = gocept.httpserverlayer.custom.Layer(Handler, name="KA")
+        layer.shutdown_timeout = 30
+        layer.setUp()
+        connection = http.client.HTTPConnection(
+            "localhost", layer["http_port"], timeout=10
+        )
+        connection.request("GET", "/")
+        self.assertEqual(b"ok", connection.getresponse().read())
+        with contextlib.closing(connection):
+            self.assertQuickTearDown(layer)
+
+    def test_request_still_running_is_bounded_and_reported(self):
+        release = threading.Event()
+
+        def blocking(environ, start_response):
+            release.wait(30)
+            return hello(environ, start_response)
+
+        layer = make_layer(blocking, shutdown_timeout=0.2)
+        layer.setUp()
+        sock = connect(layer)
+        sock.sendall(b"GET /block HTTP/1.1\r\nHost: x\r\n\r\n")
+        time.sleep(0.1)
+        with sock, captured_stderr() as stderr:
+            start = time.monotonic()
+            layer.tearDown()
+            self.assertLess(time.monotonic() - start, 5)
+        release.set()
+        wait_for_threads_named("Lifecycle worker")
+        self.assertIn("still running after 0.2 s", stderr.getvalue())
+        self.assertIn("GET /block", stderr.getvalue())
+
+    def test_running_request_within_bound_gets_its_response(self):
+        started = threading.Event()
+
+        def slow(environ, start_response):
+            started.set()
+            time.sleep(0.2)
+            return hello(environ, start_response)
+
+        layer = make_layer(slow, shutdown_timeout=5)
+        layer.setUp()
+        with connect(layer) as sock:
+            sock.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+            started.wait(5)
+            layer.tearDown()
+            self.assertIn(b"Hello world", sock.makefile("rb").read())
+
+    def test_resources_are_removed(self):
+        layer = make_layer()
+        layer.setUp()
+        layer.tearDown()
+        for name in ("http_host", "http_port", "http_address", "httpd"):
+            self.assertNotIn(name, layer)
+        self.assertNotIn("httpd_thread", layer)
+
+
+class NoGrowthTest(unittest.TestCase):
+    """1,000 setUp/request/tearDown cycles leave nothing behind."""
+
+    cycles = 1000
+
+    def cycle(self, layer, path="/"):
+        layer.setUp()
+        with connect(layer) as sock:  # keep-alive client left open
+            sock.sendall(f"GET {path} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+            self.assertTrue(sock.recv(4096).startswith(b"HTTP/1.1 "))
+            layer.tearDown()
+
+    def assertNoGrowth(self, layer, path="/"):
+        self.cycle(layer, path)  # warm up: imports, caches
+        threads, fds = threading.active_count(), open_fds()
+        for _ in range(self.cycles):
+            self.cycle(layer, path)
+        self.assertEqual(threads, threading.active_count())
+        self.assertEqual(fds, open_fds())
+
+    def test_wsgi_layer(self):
+        self.assertNoGrowth(make_layer())
+
+    def test_static_layer(self):
+        layer = gocept.httpserverlayer.static.Layer(name="Cycles")
+        self.assertNoGrowth(layer, "/favicon.ico")
+
+    def test_static_layer_removes_its_temporary_directories(self):
+        layer = gocept.httpserverlayer.static.Layer(name="Temporary")
+        roots = []
+        for _ in range(20):
+            layer.setUp()
+            roots.append(layer["documentroot"])
+            layer.tearDown()
+        self.assertEqual([], [r for r in roots if os.path.exists(r)])
