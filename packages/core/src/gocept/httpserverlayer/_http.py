@@ -165,6 +165,10 @@ class _Exchange:
                     " of two str, a token and a value without control"
                     " characters."
                 )
+        if len(status) == 3:
+            # RFC 9112 4: the space before an empty reason phrase is not
+            # optional; strict clients refuse "HTTP/1.1 200" without it.
+            status += " "
         self.status = status
         self.headers = headers
         self.code = int(status[:3])
