@@ -16,8 +16,10 @@ import contextlib
 import http.client
 import io
 import logging
+import os
 import socket
 import sys
+import tempfile
 import time
 import unittest
 from typing import Any
@@ -49,6 +51,25 @@ DISPATCH = _Dispatch()
 SERVER = gocept.httpserverlayer.wsgi.Layer(
     name="EngineServer", module=__name__, wsgi_app=DISPATCH
 )
+
+
+def file_app(path: str) -> Any:
+    """An app sending the file at ``path`` through wsgi.file_wrapper."""
+
+    def app(environ: dict[str, Any], start_response: Any) -> Any:
+        start_response("200 OK", [("Content-Type", "application/data")])
+        return environ["wsgi.file_wrapper"](open(path, "rb"))
+
+    return app
+
+
+def temporary_file(test: unittest.TestCase, data: bytes) -> str:
+    """A file holding ``data``, removed after ``test``; its path."""
+    fd, path = tempfile.mkstemp()
+    test.addCleanup(os.remove, path)
+    with os.fdopen(fd, "wb") as f:
+        f.write(data)
+    return path
 
 
 class Response:

@@ -7,7 +7,6 @@ Request bodies are in ``test_request_body``, bad input in
 from __future__ import annotations
 
 import os
-import tempfile
 import threading
 import unittest
 
@@ -15,6 +14,8 @@ from support import Raw
 from support import ServerTest
 from support import captured_log
 from support import captured_stderr
+from support import file_app
+from support import temporary_file
 
 import gocept.httpserverlayer.wsgi
 
@@ -36,14 +37,6 @@ def writing(environ, start_response):
     write = start_response("200 OK", [("Content-Length", "9")])
     write(b"written,")
     return [b"!"]
-
-
-def file_app(path):
-    def app(environ, start_response):
-        start_response("200 OK", [("Content-Type", "application/data")])
-        return environ["wsgi.file_wrapper"](open(path, "rb"))
-
-    return app
 
 
 class KeepAliveTest(ServerTest):
@@ -153,14 +146,6 @@ def without_date(response):
 def unframed(response):
     framing = {"date", "content-length", "transfer-encoding"}
     return [(n, v) for n, v in response.headers if n.lower() not in framing]
-
-
-def temporary_file(test, data):
-    fd, path = tempfile.mkstemp()
-    test.addCleanup(os.remove, path)
-    with os.fdopen(fd, "wb") as f:
-        f.write(data)
-    return path
 
 
 class FramingTest(ServerTest):
