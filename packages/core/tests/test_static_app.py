@@ -13,17 +13,15 @@ import hashlib
 import http.client
 import os
 import shutil
-import socketserver
 import tempfile
-import threading
 import unittest
 import urllib.error
 import urllib.request
-import wsgiref.simple_server
 from typing import Any
 
 import plone.testing
 
+import gocept.httpserverlayer.static
 from gocept.httpserverlayer._static import StaticFiles
 
 CONTENT = bytes(range(256)) * 4  # 1,000 and more distinct-ish bytes
@@ -44,15 +42,6 @@ MIME = {
     "a.unknownext": "application/octet-stream",
     "noextension": "application/octet-stream",
 }
-
-
-class _Server(socketserver.ThreadingMixIn, wsgiref.simple_server.WSGIServer):
-    daemon_threads = True
-
-
-class _QuietHandler(wsgiref.simple_server.WSGIRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
 
 
 def write(path: str, data: bytes = b"") -> str:
@@ -140,27 +129,17 @@ class ServerMixin:
         cls.populate(cls.root)
         cls.before = snapshot(cls.root)
         cls.app = StaticFiles(cls.root, listing=cls.listing)
-        cls.httpd = _Server(("127.0.0.1", 0), _QuietHandler)
-        cls.httpd.set_app(cls.app)
-        cls.port = cls.httpd.server_address[1]
-        cls.thread = threading.Thread(
-            target=cls.httpd.serve_forever, args=(0.05,)
+        # Served by static.Layer, i.e. by our own HTTP/1.1 engine.
+        cls.static_layer = gocept.httpserverlayer.static.Layer(
+            cls.root, listing=cls.listing, name=f"{cls.__name__}Static"
         )
-        cls.thread.start()
+        cls.static_layer.setUp()
+        cls.port = cls.static_layer["http_port"]
 
     @classmethod
     def stop_server(cls) -> None:
-        cls.httpd.shutdown()
-        cls.httpd.server_close()
-        cls.thread.join()
+        cls.static_layer.tearDown()
         shutil.rmtree(cls.base)
-
-    def tearDown(self) -> None:
-        # Let the threads that served this test's requests end, so that
-        # zope.testrunner does not report them as left behind.
-        for thread in threading.enumerate():
-            if thread.name.endswith("(process_request_thread)"):
-                thread.join(5)
 
     def test_zz_root_is_unchanged(self):
         # Sorted last among the class's tests; the tests of a class whose
