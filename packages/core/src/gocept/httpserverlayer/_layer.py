@@ -62,7 +62,8 @@ class ServerLayer(plone.testing.Layer):
     one, else ``GOCEPT_HTTP_APP_HOST``, else ``localhost``; the port likewise
     from ``port``, ``GOCEPT_HTTP_APP_PORT``, else 0 (the OS picks one).
     ``shutdown_timeout`` bounds how long tearDown waits for a request that is
-    still being answered.
+    still being answered. ``threads`` worker threads start with the server;
+    when all are busy, another one starts for each new connection.
 
     A layer made without a name gets one that is unique among the layers
     made in the same module, so two unnamed layers are two layers to
@@ -70,6 +71,7 @@ class ServerLayer(plone.testing.Layer):
     """
 
     shutdown_timeout: float = 5.0
+    threads: int = 16
 
     def __init__(
         self,
@@ -120,6 +122,7 @@ class ServerLayer(plone.testing.Layer):
             handler,
             name=f"HTTP server of layer {self.__name__}",
             shutdown_timeout=self.shutdown_timeout,
+            threads=self.threads,
         )
         server.verbose = verbose_logging()  # type: ignore[attr-defined]
         return server
