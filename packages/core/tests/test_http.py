@@ -39,6 +39,21 @@ def writing(environ, start_response):
     return [b"!"]
 
 
+def writing_then(body):
+    """write() without Content-Length, then return ``body``."""
+
+    def app(environ, start_response):
+        start_response("200 OK", [])(b"written,")
+        return body
+
+    return app
+
+
+def empty_generator(environ, start_response):
+    start_response("200 OK", [])
+    yield b""
+
+
 class KeepAliveTest(ServerTest):
     def test_http_client_sends_several_requests_on_one_connection(self):
         self.serve(
@@ -181,6 +196,31 @@ class FramingTest(ServerTest):
         raw = self.raw()
         self.assertEqual(b"written,!", raw.request().response().body)
         self.assertEqual(b"written,!", raw.request().response().body)
+
+    def test_write_then_a_list_body(self):
+        self.serve(writing_then([b"returned"]))
+        raw = self.raw()
+        for _ in range(2):
+            response = raw.request().response()
+            self.assertEqual(
+                (b"written,returned", True), (response.body, response.complete)
+            )
+
+    def test_write_then_an_empty_list(self):
+        self.serve(writing_then([]))
+        raw = self.raw()
+        for _ in range(2):
+            response = raw.request().response()
+            self.assertEqual(
+                (b"written,", True), (response.body, response.complete)
+            )
+
+    def test_empty_generator_body_is_complete(self):
+        self.serve(empty_generator)
+        raw = self.raw()
+        for _ in range(2):
+            response = raw.request().response()
+            self.assertEqual((b"", True), (response.body, response.complete))
 
     def test_file_wrapper_sends_the_file(self):
         path = temporary_file(self, b"0123456789" * 100)
