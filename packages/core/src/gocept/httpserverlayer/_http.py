@@ -272,7 +272,9 @@ class _Exchange:
     def finish(self, complete_length: int | None = None) -> None:
         """Send what is still due after the application's last chunk."""
         if not self.head_sent:
-            self.sock.sendall(self._build_head(complete_length))
+            # Nothing was written: the body is complete, and empty unless
+            # told otherwise. Chunked framing here would never be ended.
+            self.sock.sendall(self._build_head(complete_length or 0))
             self.head_sent = True
             return
         if self.chunked:
@@ -299,12 +301,17 @@ def _run_app(
         if (
             type(result) is FileWrapper
             and exchange.status is not None
+            and not exchange.head_sent  # write() already sent it
             and not exchange.bodyless
             and hasattr(result.filelike, "fileno")
         ):
             _send_file(result, exchange, sock)
             return
-        if type(result) in (list, tuple) and exchange.status is not None:
+        if (
+            type(result) in (list, tuple)
+            and exchange.status is not None
+            and not exchange.head_sent  # write() already sent it
+        ):
             # The common case: the whole body at once. Send it with its
             # length and, when small, in the same packet as the head.
             total = sum(map(len, result))
