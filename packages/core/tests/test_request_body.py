@@ -155,6 +155,14 @@ class DrainTest(ServerTest):
             b"ignored /2", raw.request("GET", "/2").response().body
         )
 
+    def test_large_unread_body_is_answered_then_closed(self):
+        # Over the server's drain limit: reading the rest would cost more
+        # than a new connection.
+        self.serve(ignore_body)
+        raw = self.raw().request("POST", "/1", body=b"x" * 1_000_000)
+        self.assertEqual(b"ignored /1", raw.response().body)
+        self.assertTrue(raw.closed())
+
     def test_unread_chunked_body_is_drained_for_the_next_request(self):
         self.serve(ignore_body)
         raw = self.raw().send(CHUNKED)
