@@ -6,6 +6,7 @@ Request bodies are in ``test_request_body``, bad input in
 
 from __future__ import annotations
 
+import io
 import os
 import threading
 import unittest
@@ -52,6 +53,24 @@ def writing_then(body):
 def empty_generator(environ, start_response):
     start_response("200 OK", [])
     yield b""
+
+
+class CountingFile(io.FileIO):
+    """A real file that counts the calls of its read()."""
+
+    reads = 0
+
+    def read(self, size=-1):
+        type(self).reads += 1
+        return super().read(size)
+
+
+def counting_file_app(path):
+    def app(environ, start_response):
+        start_response("200 OK", [])
+        return environ["wsgi.file_wrapper"](CountingFile(path))
+
+    return app
 
 
 class KeepAliveTest(ServerTest):
@@ -143,6 +162,13 @@ class HeadTest(ServerTest):
         self.assertEqual(b"x" * 5000, get.body)
         self.assertEqual(without_date(get), without_date(head))
         self.assertEqual("5000", head.header("Content-Length"))
+
+    def test_file_wrapper_head_does_not_read_the_file(self):
+        path = temporary_file(self, b"x" * 300_000)
+        self.serve(counting_file_app(path))
+        response = self.get("/", "HEAD")
+        self.assertEqual("300000", response.header("Content-Length"))
+        self.assertEqual(0, CountingFile.reads)
 
     def test_connection_serves_requests_after_head(self):
         raw = self.raw()
