@@ -302,7 +302,6 @@ def _run_app(
             type(result) is FileWrapper
             and exchange.status is not None
             and not exchange.head_sent  # write() already sent it
-            and not exchange.bodyless
             and hasattr(result.filelike, "fileno")
         ):
             _send_file(result, exchange, sock)
@@ -361,7 +360,7 @@ def _send_file(result: FileWrapper, exchange: _Exchange, sock: Any) -> None:
         exchange.finish(exchange.length)
         offset = filelike.tell()
     if exchange.bodyless:
-        return
+        return  # HEAD: the length came from the file, not from reading it
     count = exchange.length or 0
     if count:
         sent = sock.sendfile(filelike, offset, count)
