@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import re
+import socket
 import sys
 import time
 from email.utils import formatdate
@@ -109,6 +110,27 @@ def _send_error(sock: Any, status: int, message: str) -> None:
         f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
     )
     sock.sendall(head.encode("latin-1") + body)
+    _linger(sock)
+
+
+def _linger(sock: Any) -> None:
+    """Close our side, then read what the client still sends, briefly.
+
+    Closing a socket that has unread data makes the kernel send a reset,
+    which can destroy the error response before the client has read it
+    (the client may still be sending the rest of an oversized request).
+    """
+    try:
+        sock.shutdown(socket.SHUT_WR)
+        sock.settimeout(0.5)
+        received = 0
+        while received < 1024 * 1024:
+            data = sock.recv(65536)
+            if not data:
+                return
+            received += len(data)
+    except OSError:
+        pass  # a reset or the timeout: the response had its chance
 
 
 class _Exchange:
