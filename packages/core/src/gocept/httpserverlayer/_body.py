@@ -112,7 +112,7 @@ class LengthInput(_Input):
         size = min(size, self._remaining)
         if size <= 0:
             return b""
-        data = self._rfile.read(size)
+        data: bytes = self._rfile.read(size)
         if not data:
             raise ClientDisconnected(
                 f"The client closed the connection with {self._remaining}"
@@ -125,7 +125,7 @@ class LengthInput(_Input):
         size = min(size, self._remaining)
         if size <= 0:
             return b""
-        data = self._rfile.readline(size)
+        data: bytes = self._rfile.readline(size)
         if not data:
             raise ClientDisconnected(
                 "The client closed the connection in the request body."
@@ -184,7 +184,7 @@ class ChunkedInput(_Input):
                 return b""
         size = min(size, self._left)
         read = self._rfile.readline if line else self._rfile.read
-        data = read(size)
+        data: bytes = read(size)
         if not data:
             raise ClientDisconnected("The client closed a chunked body.")
         self._left -= len(data)

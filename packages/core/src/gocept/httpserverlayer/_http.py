@@ -437,7 +437,7 @@ def _read_head(rfile: Any, connection: Connection) -> Any:
         raise _Reject(400, f"Bad request line {line[:100]!r}.")
     if not _TOKEN.match(method) or not target or _BAD_VALUE.search(target):
         raise _Reject(400, f"Bad request line {line[:100]!r}.")
-    headers = []
+    headers: list[tuple[bytes, bytes]] = []
     total = 0
     while True:
         line = rfile.readline(MAX_HEADER_BYTES + 1)
@@ -497,7 +497,7 @@ def _environ(
         "wsgi.file_wrapper": FileWrapper,
         "wsgi.input_terminated": True,
     }
-    lengths = []
+    lengths: list[str] = []
     hosts = 0
     transfer_encoding = None
     connection_tokens = ""

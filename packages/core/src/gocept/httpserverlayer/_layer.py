@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 import threading
+from types import FrameType
 from typing import Any
 
 import plone.testing
@@ -26,7 +27,7 @@ def _calling_module(layer: Any) -> str | None:
     Skips the frames of ``__init__`` methods of the layer itself (subclass
     constructors calling ``super().__init__``).
     """
-    frame = sys._getframe(1)
+    frame: FrameType | None = sys._getframe(1)
     while frame is not None:
         if frame.f_locals.get("self") is not layer:
             return frame.f_globals.get("__name__")
@@ -105,7 +106,7 @@ class ServerLayer(plone.testing.Layer):
     def port(self) -> int:
         """Port to listen on; 0 lets the OS pick a free one."""
         if "_port" in self.__dict__:
-            return self.__dict__["_port"]
+            return int(self.__dict__["_port"])
         return _env_port()
 
     @port.setter

@@ -102,7 +102,7 @@ def _loopback_pair(host: str) -> list[tuple[int, str]]:
         host, None, socket.AF_UNSPEC, socket.SOCK_STREAM, 0, socket.AI_PASSIVE
     )
     family, _, _, _, sockaddr = infos[0]
-    return [(family, sockaddr[0])]
+    return [(family, str(sockaddr[0]))]
 
 
 def _listen(family: int, address: str, port: int) -> socket.socket:

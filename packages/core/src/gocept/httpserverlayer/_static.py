@@ -256,7 +256,7 @@ def _file_response(
             f"The requested range is outside the file's {size} bytes.",
             [("Content-Range", f"bytes */{size}")],
         )
-    if byte_range is not None:
+    if isinstance(byte_range, tuple):
         start, end = byte_range
         length = end - start + 1
         headers.append(("Content-Range", f"bytes {start}-{end}/{size}"))
@@ -323,7 +323,7 @@ def _not_modified(environ: dict[str, Any], etag: str, mtime: int) -> bool:
 
 def _if_range_holds(environ: dict[str, Any], etag: str, mtime: int) -> bool:
     """Whether a ``Range`` header is to be honoured given ``If-Range``."""
-    if_range = environ.get("HTTP_IF_RANGE")
+    if_range: str | None = environ.get("HTTP_IF_RANGE")
     if if_range is None:
         return True
     if_range = if_range.strip()

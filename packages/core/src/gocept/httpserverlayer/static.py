@@ -109,6 +109,8 @@ class Layer(ServerLayer):
             self._temporary = None
 
 
+#: A ready layer over a temporary directory (resource ``documentroot``),
+#: emptied before every test.
 STATIC_FILES = Layer(name="STATIC_FILES", module=__name__)
 
 
