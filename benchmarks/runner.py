@@ -1,0 +1,245 @@
+"""The server process: one subject, one job, JSON lines on stdout.
+
+    python runner.py serve SUBJECT APP [--threads N] [--srcdir DIR]
+        start the server, print {"port": P}, wait for "stop" on stdin,
+        stop it, print resource figures of this process.
+    python runner.py lifecycle SUBJECT --cycles N [--max-seconds S]
+        setUp + first successful request + tearDown, timed in-process.
+    python runner.py teardown SUBJECT --mode idle|silent|partial --reps N
+        time tearDown while a client holds a connection; a watchdog ends the
+        process after 5 s and reports a hang.
+    python runner.py growth SUBJECT --cycles N [--max-seconds S]
+        threads, fds and RSS before and after N setUp/request/tearDown cycles.
+
+For the 4.0 subject this runs under the reference virtualenv's interpreter.
+"""
+
+import argparse
+import gc
+import json
+import os
+import socket
+import sys
+import threading
+import time
+import traceback
+
+import httpclient
+from subjects import HELLO
+from subjects import make_subject
+
+HANG_SECONDS = float(os.environ.get("BENCH_HANG_SECONDS", "5"))
+
+
+def emit(obj):
+    sys.stdout.write(json.dumps(obj) + "\n")
+    sys.stdout.flush()
+
+
+def resources():
+    with open("/proc/self/status") as f:
+        rss = next(
+            int(line.split()[1]) for line in f if line.startswith("VmRSS:")
+        )
+    return {
+        "threads": len(os.listdir("/proc/self/task")),
+        "fds": len(os.listdir("/proc/self/fd")),
+        "rss_kb": rss,
+    }
+
+
+def first_request(port, timeout=5.0):
+    """Retry until the server gives a correct answer (or time runs out)."""
+    deadline = time.perf_counter() + timeout
+    while True:
+        try:
+            status, _, body = httpclient.get_once(port, "/")
+            if status == 200 and body == HELLO:
+                return
+            problem = f"status {status}, body {body[:40]!r}"
+        except (OSError, httpclient.ServerClosed) as exc:
+            problem = repr(exc)
+        if time.perf_counter() > deadline:
+            raise RuntimeError(f"no successful first request: {problem}")
+        time.sleep(0.001)
+
+
+def cycle(subject):
+    port = subject.start("hello")
+    subject.test_setup()
+    first_request(port)
+    subject.test_teardown()
+    subject.stop()
+
+
+def do_serve(a):
+    before = resources()
+    subject = make_subject(a.subject, a.threads)
+    port = subject.start(a.app, a.srcdir)
+    subject.test_setup()
+    emit({"port": port})
+    for line in sys.stdin:
+        if line.strip() == "stop":
+            break
+    loaded = resources()
+    subject.test_teardown()
+    t0 = time.perf_counter()
+    subject.stop()
+    stop_s = time.perf_counter() - t0
+    gc.collect()
+    emit(
+        {
+            "before": before,
+            "loaded": loaded,
+            "after": resources(),
+            "stop_s": stop_s,
+        }
+    )
+
+
+def do_lifecycle(a):
+    """Time setUp + first request, then tearDown after a 2 ms pause.
+
+    The pause (not timed) stands for the rest of a test: tearing down within
+    microseconds of the response would catch some servers still busy with
+    the request and skip their idle poll, which no real test run does.
+    """
+    subject = make_subject(a.subject)
+    cycle(subject)  # warm-up: imports, first-time allocations
+    up, down = [], []
+    limit = time.perf_counter() + a.max_seconds
+    for _ in range(a.cycles):
+        t0 = time.perf_counter()
+        port = subject.start("hello")
+        subject.test_setup()
+        first_request(port)
+        subject.test_teardown()
+        t1 = time.perf_counter()
+        time.sleep(0.002)
+        t2 = time.perf_counter()
+        subject.stop()
+        t3 = time.perf_counter()
+        up.append(t1 - t0)
+        down.append(t3 - t2)
+        if t3 > limit:
+            break
+    emit(
+        {
+            "setup_request": up,
+            "teardown": down,
+            "times": [u + d for u, d in zip(up, down, strict=True)],
+        }
+    )
+
+
+def open_client(port, mode):
+    if mode == "idle":  # one request, then keep the socket open
+        conn = httpclient.Connection(port)
+        status, _, _ = conn.request(httpclient.build_request("/"))
+        if status != 200:
+            raise RuntimeError(f"status {status}")
+        time.sleep(0.01)
+        return conn.sock, conn.open
+    sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+    if mode == "partial":  # stuck mid-request: headers not finished
+        sock.sendall(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+    time.sleep(0.01)  # let the server accept it
+    return sock, True
+
+
+def do_teardown(a):
+    subject = make_subject(a.subject)
+    cycle(subject)  # warm-up
+    base = resources()["threads"]
+    for rep in range(a.reps):
+        port = subject.start("hello")
+        subject.test_setup()
+        sock, held = open_client(port, a.mode)
+        subject.test_teardown()
+
+        def hang(rep=rep, held=held):
+            emit({"rep": rep, "hang": True, "held": held})
+            os._exit(0)
+
+        watchdog = threading.Timer(HANG_SECONDS, hang)
+        watchdog.daemon = True
+        watchdog.start()
+        t0 = time.perf_counter()
+        subject.stop()
+        elapsed = time.perf_counter() - t0
+        watchdog.cancel()
+        left = resources()["threads"] - base
+        sock.close()
+        emit(
+            {
+                "rep": rep,
+                "seconds": elapsed,
+                "held": held,
+                "threads_left": left,
+            }
+        )
+        time.sleep(0.02)
+
+
+def do_growth(a):
+    subject = make_subject(a.subject)
+    for _ in range(a.warmup):
+        cycle(subject)
+    time.sleep(0.2)  # let exiting threads finish
+    gc.collect()
+    before = resources()
+    done = 0
+    t0 = time.perf_counter()
+    limit = t0 + a.max_seconds
+    for _ in range(a.cycles):
+        cycle(subject)
+        done += 1
+        if time.perf_counter() > limit:
+            break
+    elapsed = time.perf_counter() - t0
+    time.sleep(0.2)  # let exiting threads finish
+    gc.collect()
+    emit(
+        {
+            "cycles": done,
+            "seconds": elapsed,
+            "before": before,
+            "after": resources(),
+        }
+    )
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser()
+    p.add_argument("job", choices=["serve", "lifecycle", "teardown", "growth"])
+    p.add_argument("subject")
+    p.add_argument("app", nargs="?", default="hello")
+    p.add_argument("--threads", type=int, default=None)
+    p.add_argument("--srcdir", default=None)
+    p.add_argument("--cycles", type=int, default=100)
+    p.add_argument("--warmup", type=int, default=10)
+    p.add_argument("--max-seconds", type=float, default=60.0)
+    p.add_argument("--mode", default="idle")
+    p.add_argument("--reps", type=int, default=10)
+    a = p.parse_args(argv)
+    job = {
+        "serve": do_serve,
+        "lifecycle": do_lifecycle,
+        "teardown": do_teardown,
+        "growth": do_growth,
+    }[a.job]
+    try:
+        job(a)
+    except Exception as exc:
+        emit(
+            {
+                "error": f"crashes: {type(exc).__name__}: {exc}",
+                "traceback": traceback.format_exc(),
+            }
+        )
+        sys.stdout.flush()
+        os._exit(0)
+
+
+if __name__ == "__main__":
+    main()
