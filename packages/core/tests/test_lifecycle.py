@@ -5,7 +5,9 @@ import http.client
 import io
 import os
 import socket
+import subprocess
 import sys
+import tempfile
 import threading
 import time
 import unittest
@@ -220,6 +222,58 @@ class TearDownTest(unittest.TestCase):
         for name in ("http_host", "http_port", "http_address", "httpd"):
             self.assertNotIn(name, layer)
         self.assertNotIn("httpd_thread", layer)
+
+
+KEEP_ALIVE_MODULE = """
+import http.client, threading, unittest
+import gocept.httpserverlayer.wsgi
+
+def app(environ, start_response):
+    start_response("200 OK", [("Content-Length", "2")])
+    return [b"ok"]
+
+LAYER = gocept.httpserverlayer.wsgi.Layer(wsgi_app=app)
+CLIENTS = []  # kept open across tests, as a browser keeps connections
+
+class Test(unittest.TestCase):
+    layer = LAYER
+
+    def test_six_parallel_connections(self):
+        before = len(CLIENTS)
+
+        def fetch():
+            c = http.client.HTTPConnection("localhost", LAYER["http_port"])
+            c.request("GET", "/")
+            c.getresponse().read()
+            CLIENTS.append(c)
+        threads = [threading.Thread(target=fetch) for _ in range(6)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        self.assertEqual(6, len(CLIENTS) - before)
+
+    test_again = test_six_parallel_connections
+"""
+
+
+class ZopeTestrunnerTest(unittest.TestCase):
+    def test_no_thread_is_reported_as_left_behind(self):
+        # zope.testrunner reports threads that a test leaves running; the
+        # server's workers must not show up there, also while clients keep
+        # their connections open from one test to the next.
+        with tempfile.TemporaryDirectory() as directory:
+            path = os.path.join(directory, "test_keepalive.py")
+            with open(path, "w") as f:
+                f.write(KEEP_ALIVE_MODULE)
+            result = subprocess.run(
+                [sys.executable, "-m", "zope.testrunner", "--path",
+                 directory, "--tests-pattern", "^test_"],
+                capture_output=True, text=True, timeout=120,
+            )  # fmt: skip
+        output = result.stdout + result.stderr
+        self.assertIn("Ran 2 tests with 0 failures, 0 errors", output)
+        self.assertNotIn("left new threads behind", output)
 
 
 class NoGrowthTest(unittest.TestCase):

@@ -98,6 +98,9 @@ class ServerLayer(plone.testing.Layer):
     def tearDown(self) -> None:
         self.case.stop_server()
 
+    def testSetUp(self) -> None:
+        self.case.static_layer.testSetUp()
+
 
 def served(case: type[ServerMixin]) -> type[ServerMixin]:
     """Class decorator: serve the test class's root in a layer of its own."""

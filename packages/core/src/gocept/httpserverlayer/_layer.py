@@ -53,7 +53,8 @@ class ServerLayer(plone.testing.Layer):
 
     Once, at setUp, it starts a server in a thread and returns when the server
     accepts connections; at tearDown it stops the server and releases its
-    port, sockets and threads. Nothing happens per test.
+    port, sockets and threads. Before each test it makes sure that enough
+    worker threads are idle.
 
     Resources: ``http_host``, ``http_port``, ``http_address``
     (``host:port``, an IPv6 host in brackets), ``httpd`` (the server) and
@@ -63,8 +64,10 @@ class ServerLayer(plone.testing.Layer):
     one, else ``GOCEPT_HTTP_APP_HOST``, else ``localhost``; the port likewise
     from ``port``, ``GOCEPT_HTTP_APP_PORT``, else 0 (the OS picks one).
     ``shutdown_timeout`` bounds how long tearDown waits for a request that is
-    still being answered. ``threads`` worker threads start with the server;
-    when all are busy, another one starts for each new connection.
+    still being answered. At every testSetUp the server starts worker
+    threads until ``threads`` of them are idle (before the test, so that
+    zope.testrunner does not report them as left behind by it); when all
+    are busy, another one starts for each new connection.
 
     A layer made without a name gets one that is unique among the layers
     made in the same module, so two unnamed layers are two layers to
@@ -148,6 +151,10 @@ class ServerLayer(plone.testing.Layer):
         except BaseException:
             self.stop_server()
             raise
+
+    def testSetUp(self) -> None:
+        """Provide idle worker threads for the test (see ``threads``)."""
+        self["httpd"].top_up()
 
     def serve(self) -> None:
         """Run the server's accept loop (on ``httpd_thread``)."""

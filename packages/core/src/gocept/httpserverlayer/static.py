@@ -88,6 +88,7 @@ class Layer(ServerLayer):
             raise
 
     def testSetUp(self) -> None:
+        super().testSetUp()
         if self._temporary is None:
             return  # a directory the user gave us: never touched
         for entry in os.scandir(self._temporary):

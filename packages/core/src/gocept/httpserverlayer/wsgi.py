@@ -107,6 +107,7 @@ class Layer(ServerLayer):
         self.start_server(server)
 
     def testSetUp(self) -> None:
+        super().testSetUp()
         self["httpd"].set_app(self._application())
 
     def tearDown(self) -> None:
