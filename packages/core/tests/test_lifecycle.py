@@ -224,6 +224,55 @@ class TearDownTest(unittest.TestCase):
         self.assertNotIn("httpd_thread", layer)
 
 
+class BetweenTestsTest(unittest.TestCase):
+    """testTearDown closes idle connections and ends the test's workers."""
+
+    def setUp(self):
+        self.release = threading.Event()
+
+        def app(environ, start_response):
+            if environ["PATH_INFO"] == "/block":
+                self.release.wait(10)
+            return hello(environ, start_response)
+
+        self.layer = make_layer(app)
+        self.layer.setUp()
+        self.addCleanup(self.layer.tearDown)
+        self.layer.testSetUp()
+
+    def workers(self):
+        return [
+            t for t in threading.enumerate() if "Lifecycle worker" in t.name
+        ]
+
+    def test_idle_keep_alive_connection_is_closed(self):
+        with connect(self.layer) as sock:
+            sock.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+            self.assertIn(b"Hello world", sock.recv(4096))
+            self.layer.testTearDown()
+            self.assertEqual(b"", sock.recv(10))
+
+    def test_request_being_answered_is_left_alone(self):
+        with connect(self.layer) as sock:
+            sock.sendall(b"GET /block HTTP/1.1\r\nHost: x\r\n\r\n")
+            time.sleep(0.05)
+            self.layer.testTearDown()
+            self.release.set()
+            self.assertIn(b"Hello world", sock.recv(4096))
+
+    def test_workers_the_test_needed_end_at_testTearDown(self):
+        before = self.workers()
+        sockets = [connect(self.layer) for _ in range(10)]
+        for sock in sockets:
+            sock.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+            self.assertIn(b"Hello world", sock.recv(4096))
+        self.assertEqual(10, len(self.workers()))
+        self.layer.testTearDown()
+        self.assertEqual(before, self.workers())
+        for sock in sockets:
+            sock.close()
+
+
 KEEP_ALIVE_MODULE = """
 import http.client, threading, unittest
 import gocept.httpserverlayer.wsgi

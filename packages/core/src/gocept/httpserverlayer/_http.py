@@ -585,11 +585,12 @@ def _environ(
 def serve_wsgi(connection: Connection, server: Server) -> None:
     """Serve HTTP requests on ``connection`` until it ends."""
     sock = connection.sock
+    connection.idle_known = True
     rfile = sock.makefile("rb", 65536)
     verbose = getattr(server, "verbose", False)
     try:
         while not server.stopping:
-            connection.state = None
+            server.now_idle(connection)
             try:
                 head = _read_head(rfile, connection)
                 if head is None:

@@ -54,7 +54,8 @@ class ServerLayer(plone.testing.Layer):
     Once, at setUp, it starts a server in a thread and returns when the server
     accepts connections; at tearDown it stops the server and releases its
     port, sockets and threads. Before each test it makes sure that enough
-    worker threads are idle.
+    worker threads are idle; after each test it closes idle keep-alive
+    connections and ends the workers the test needed beyond those.
 
     Resources: ``http_host``, ``http_port``, ``http_address``
     (``host:port``, an IPv6 host in brackets), ``httpd`` (the server) and
@@ -64,10 +65,13 @@ class ServerLayer(plone.testing.Layer):
     one, else ``GOCEPT_HTTP_APP_HOST``, else ``localhost``; the port likewise
     from ``port``, ``GOCEPT_HTTP_APP_PORT``, else 0 (the OS picks one).
     ``shutdown_timeout`` bounds how long tearDown waits for a request that is
-    still being answered. At every testSetUp the server starts worker
-    threads until ``threads`` of them are idle (before the test, so that
-    zope.testrunner does not report them as left behind by it); when all
-    are busy, another one starts for each new connection.
+    still being answered. ``threads`` worker threads start with the
+    server, and at every testSetUp the layer starts more until that many
+    are idle; when all are busy, another one starts for each new
+    connection. At testTearDown the layer closes the connections that
+    clients keep open between requests and ends the workers the test
+    needed beyond ``threads``, so that zope.testrunner does not report
+    them as threads the test left behind.
 
     A layer made without a name gets one that is unique among the layers
     made in the same module, so two unnamed layers are two layers to
@@ -75,7 +79,7 @@ class ServerLayer(plone.testing.Layer):
     """
 
     shutdown_timeout: float = 5.0
-    threads: int = 16
+    threads: int = 4
 
     def __init__(
         self,
@@ -148,6 +152,7 @@ class ServerLayer(plone.testing.Layer):
         try:
             thread.start()
             server.wait_until_ready()
+            server.top_up()
         except BaseException:
             self.stop_server()
             raise
@@ -155,6 +160,10 @@ class ServerLayer(plone.testing.Layer):
     def testSetUp(self) -> None:
         """Provide idle worker threads for the test (see ``threads``)."""
         self["httpd"].top_up()
+
+    def testTearDown(self) -> None:
+        """Close idle keep-alive connections, end the test's extra workers."""
+        self["httpd"].settle()
 
     def serve(self) -> None:
         """Run the server's accept loop (on ``httpd_thread``)."""

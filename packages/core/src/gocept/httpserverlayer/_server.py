@@ -70,18 +70,20 @@ class BindError(Error, OSError):
 class Connection:
     """One accepted connection and what the server knows about it.
 
-    ``state`` is None while the connection waits for a request; a protocol
-    handler sets it to a short description of the request it is busy with
-    (``"GET /path"``), so that shutdown can say what it interrupted.
+    A protocol handler that sets ``idle_known`` keeps ``state`` up to date:
+    None while the connection waits for a request, else a short description
+    of the request it is busy with (``"GET /path"``), so that the server can
+    close idle connections between tests and say what shutdown interrupted.
     """
 
-    __slots__ = ("sock", "address", "thread", "state")
+    __slots__ = ("sock", "address", "thread", "state", "idle_known")
 
     def __init__(self, sock: socket.socket, address: Any) -> None:
         self.sock = sock
         self.address = address
         self.thread: threading.Thread | None = None
         self.state: str | None = None
+        self.idle_known = False
 
     def describe(self) -> str:
         host, port = self.address[:2]
@@ -90,6 +92,22 @@ class Connection:
 
 
 Handler = Callable[[Connection, "Server"], None]
+
+
+class _Worker:
+    """A worker thread and the queue through which it gets connections."""
+
+    __slots__ = ("thread", "tasks", "number")
+
+    def __init__(self, server: Server, number: int) -> None:
+        self.number = number
+        self.tasks: queue.SimpleQueue[Connection | None] = queue.SimpleQueue()
+        self.thread = threading.Thread(
+            target=server._work,
+            args=(self,),
+            name=f"{server.name} worker {number}",
+            daemon=True,
+        )
 
 
 def _loopback_pair(host: str) -> list[tuple[int, str]]:
@@ -194,7 +212,7 @@ class Server:
         *,
         name: str = "HTTP server",
         shutdown_timeout: float = 5.0,
-        threads: int = 16,
+        threads: int = 4,
     ) -> None:
         self.name = name
         self.handler = handler
@@ -206,13 +224,17 @@ class Server:
         self.server_port: int = self.server_address[1]
         self._connections: set[Connection] = set()
         self._lock = threading.Lock()
+        # Notified when a worker is done with a connection.
+        self._changed = threading.Condition(self._lock)
         self._ready = threading.Event()
         self._stopped = threading.Event()
         self._stopping = False
         self._wake_r, self._wake_w = socket.socketpair()
-        self._tasks: queue.SimpleQueue[Connection | None] = queue.SimpleQueue()
-        self._workers: list[threading.Thread] = []
-        self._idle = 0
+        self._workers: list[_Worker] = []
+        # Idle workers, the one that became idle last at the end: it is
+        # the first to get a connection again.
+        self._idle: list[_Worker] = []
+        self._started = 0
         self.threads = threads
 
     @property
@@ -275,46 +297,109 @@ class Server:
                     sock.close()
                     return
                 self._connections.add(connection)
-                grow = self._idle == 0
-                if not grow:
-                    self._idle -= 1  # this worker is spoken for
-            self._tasks.put(connection)
-            if grow:
-                self._start_worker(idle=False)
+                worker = self._idle.pop() if self._idle else None
+            if worker is None:
+                worker = self._start_worker(idle=False)
+            worker.tasks.put(connection)
 
     def top_up(self) -> None:
         """Start workers until ``threads`` of them are idle.
 
-        The layers call this at testSetUp: zope.testrunner reports every
-        thread that a test leaves running, and it takes its list of threads
-        after the layers' testSetUp. Starting them here, not at setUp,
-        keeps setUp quick (about 80 us a thread on a 2-core machine).
+        The layers call this at setUp and at testSetUp: zope.testrunner
+        reports every thread that a test leaves running, and it takes its
+        list of threads after the layers' testSetUp.
         """
         with self._lock:
-            missing = self.threads - self._idle
+            missing = self.threads - len(self._idle)
         for _ in range(max(0, missing)):
             self._start_worker()
 
-    def _start_worker(self, idle: bool = True) -> None:
-        thread = threading.Thread(
-            target=self._work,
-            name=f"{self.name} worker {len(self._workers) + 1}",
-            daemon=True,
-        )
-        self._workers.append(thread)
-        if idle:
-            with self._lock:
-                self._idle += 1
-        thread.start()
+    def _start_worker(self, idle: bool = True) -> _Worker:
+        with self._lock:
+            self._started += 1
+            number = self._started
+        worker = _Worker(self, number)
+        with self._lock:
+            self._workers.append(worker)
+            if idle:
+                self._idle.append(worker)
+        worker.thread.start()
+        return worker
 
-    def _work(self) -> None:
+    def _work(self, worker: _Worker) -> None:
         while True:
-            connection = self._tasks.get()
+            connection = worker.tasks.get()
             if connection is None:
                 return
             self._serve_connection(connection)
             with self._lock:
-                self._idle += 1
+                # In one step, so that settle() never sees the connection
+                # gone and its worker not yet idle.
+                self._connections.discard(connection)
+                if not self._stopping:
+                    self._idle.append(worker)
+                self._changed.notify_all()
+
+    def settle(self, timeout: float = 0.5) -> None:
+        """Close idle keep-alive connections; end extra idle workers.
+
+        The layers call this at testTearDown. Connections that a client
+        keeps open between requests (browsers do) would otherwise hold
+        worker threads from one test into the next, and zope.testrunner
+        reports every thread that a test leaves running: so idle
+        connections are closed (clients open new ones, as browsers do
+        without fuss), and the newest idle workers beyond ``threads`` end.
+        Requests still being answered after ``timeout`` seconds are left
+        alone.
+        """
+        deadline = time.monotonic() + timeout
+        closed: set[Connection] = set()
+        with self._lock:
+            self.settling = True
+            while True:
+                busy = False
+                for connection in self._connections:
+                    if not connection.idle_known or connection in closed:
+                        continue
+                    if connection.state is None:
+                        try:
+                            connection.sock.shutdown(socket.SHUT_RD)
+                        except OSError:
+                            pass
+                        closed.add(connection)
+                    else:
+                        # Most likely just done with a response whose end
+                        # the client has already read: idle in a moment.
+                        busy = True
+                left = deadline - time.monotonic()
+                if left <= 0 or not (busy or closed & self._connections):
+                    break
+                self._changed.wait(min(left, 0.05))
+            self.settling = False
+            extra = len(self._workers) - self.threads
+            ending = sorted(self._idle, key=lambda w: w.number)[-extra:]
+            if extra <= 0 or not ending:
+                return
+            for worker in ending:
+                self._idle.remove(worker)
+                self._workers.remove(worker)
+        for worker in ending:
+            worker.tasks.put(None)
+        # Idle workers end at once; the bound is only a safety net.
+        deadline = time.monotonic() + 1.0
+        for worker in ending:
+            worker.thread.join(max(0.0, deadline - time.monotonic()))
+
+    #: True while :meth:`settle` waits for busy connections to become idle;
+    #: a protocol handler then calls :meth:`now_idle` when one does.
+    settling = False
+
+    def now_idle(self, connection: Connection) -> None:
+        """Mark ``connection`` as waiting for a request, and tell settle()."""
+        connection.state = None
+        if self.settling:
+            with self._lock:
+                self._changed.notify_all()
 
     def _serve_connection(self, connection: Connection) -> None:
         connection.thread = threading.current_thread()
@@ -326,8 +411,6 @@ class Server:
                     f"{self.name} failed serving {connection.describe()}"
                 )
         finally:
-            with self._lock:
-                self._connections.discard(connection)
             connection.sock.close()
 
     def shutdown(self) -> None:
@@ -353,12 +436,14 @@ class Server:
                 connection.sock.shutdown(socket.SHUT_RD)
             except OSError:
                 pass
-        for _ in self._workers:
-            self._tasks.put(None)
+        with self._lock:
+            workers, self._workers, self._idle = self._workers, [], []
+        for worker in workers:
+            worker.tasks.put(None)
         deadline = time.monotonic() + self.shutdown_timeout
-        for thread in self._workers:
-            if thread is not threading.current_thread():
-                thread.join(max(0.0, deadline - time.monotonic()))
+        for worker in workers:
+            if worker.thread is not threading.current_thread():
+                worker.thread.join(max(0.0, deadline - time.monotonic()))
         with self._lock:
             stuck = list(self._connections)
         for connection in stuck:
