@@ -18,6 +18,7 @@ import io
 import logging
 import os
 import socket
+import subprocess
 import sys
 import tempfile
 import time
@@ -175,6 +176,19 @@ def captured_stderr() -> Any:
         yield stream
     finally:
         sys.stderr = old
+
+
+def run_zope_testrunner(directory: str) -> str:
+    """Run zope.testrunner over the test modules in ``directory``.
+
+    Returns what it printed (stdout and stderr).
+    """
+    result = subprocess.run(
+        [sys.executable, "-m", "zope.testrunner", "--path", directory,
+         "--tests-pattern", "^test_"],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    return result.stdout + result.stderr
 
 
 class _Records(logging.Handler):

@@ -4,7 +4,6 @@ import contextlib
 import logging
 import os
 import socket
-import subprocess
 import sys
 import tempfile
 import textwrap
@@ -14,6 +13,7 @@ import urllib.request
 import wsgiref.handlers
 
 import plone.testing
+from support import run_zope_testrunner
 
 import gocept.httpserverlayer.custom
 import gocept.httpserverlayer.static
@@ -295,13 +295,8 @@ class NamingTest(unittest.TestCase):
             for name in ("test_one", "test_two"):
                 with open(os.path.join(directory, f"{name}.py"), "w") as f:
                     f.write(module)
-            result = subprocess.run(
-                [sys.executable, "-m", "zope.testrunner", "--path",
-                 directory, "--tests-pattern", "^test_"],
-                capture_output=True, text=True, timeout=120,
-            )  # fmt: skip
-        self.assertEqual(0, result.returncode, result.stdout + result.stderr)
-        self.assertIn("Total: 2 tests, 0 failures, 0 errors", result.stdout)
+            output = run_zope_testrunner(directory)
+        self.assertIn("Total: 2 tests, 0 failures, 0 errors", output)
 
 
 class CompatibilityTest(unittest.TestCase):

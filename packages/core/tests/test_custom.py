@@ -2,11 +2,11 @@
 
 import contextlib
 import http.client
-import io
 import socket
-import sys
 import threading
 import unittest
+
+from support import captured_stderr
 
 import gocept.httpserverlayer.custom
 
@@ -35,16 +35,6 @@ def get(path, port):
         connection.request("GET", path)
         response = connection.getresponse()
         return response.status, response.read()
-
-
-@contextlib.contextmanager
-def captured_stderr():
-    stream = io.StringIO()
-    old, sys.stderr = sys.stderr, stream
-    try:
-        yield stream
-    finally:
-        sys.stderr = old
 
 
 class CustomLayerTest(unittest.TestCase):

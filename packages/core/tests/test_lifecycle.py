@@ -2,16 +2,16 @@
 
 import contextlib
 import http.client
-import io
 import os
 import socket
-import subprocess
-import sys
 import tempfile
 import threading
 import time
 import unittest
 import urllib.request
+
+from support import captured_stderr
+from support import run_zope_testrunner
 
 import gocept.httpserverlayer.custom
 import gocept.httpserverlayer.static
@@ -40,16 +40,6 @@ def get(layer, path="/"):
 
 def open_fds():
     return len(os.listdir("/proc/self/fd"))
-
-
-@contextlib.contextmanager
-def captured_stderr():
-    stream = io.StringIO()
-    old, sys.stderr = sys.stderr, stream
-    try:
-        yield stream
-    finally:
-        sys.stderr = old
 
 
 def wait_for_threads_named(part, timeout=5):
@@ -315,12 +305,7 @@ class ZopeTestrunnerTest(unittest.TestCase):
             path = os.path.join(directory, "test_keepalive.py")
             with open(path, "w") as f:
                 f.write(KEEP_ALIVE_MODULE)
-            result = subprocess.run(
-                [sys.executable, "-m", "zope.testrunner", "--path",
-                 directory, "--tests-pattern", "^test_"],
-                capture_output=True, text=True, timeout=120,
-            )  # fmt: skip
-        output = result.stdout + result.stderr
+            output = run_zope_testrunner(directory)
         self.assertIn("Ran 2 tests with 0 failures, 0 errors", output)
         self.assertNotIn("left new threads behind", output)
 

@@ -85,6 +85,17 @@ class Connection:
         self.state: str | None = None
         self.idle_known = False
 
+    def shut(self, how: int = socket.SHUT_RD) -> None:
+        """Shut the socket's reading side (or ``how``), if still open.
+
+        Shutting the reading side wakes a thread blocked in recv() with
+        end-of-file at once, while a response being written still goes out.
+        """
+        try:
+            self.sock.shutdown(how)
+        except OSError:
+            pass  # already closed by the client or by its worker
+
     def describe(self) -> str:
         host, port = self.address[:2]
         peer = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
@@ -362,10 +373,7 @@ class Server:
                     if not connection.idle_known or connection in closed:
                         continue
                     if connection.state is None:
-                        try:
-                            connection.sock.shutdown(socket.SHUT_RD)
-                        except OSError:
-                            pass
+                        connection.shut()
                         closed.add(connection)
                     else:
                         # Most likely just done with a response whose end
@@ -430,12 +438,7 @@ class Server:
         with self._lock:
             connections = list(self._connections)
         for connection in connections:
-            # Shutting the reading side wakes a thread blocked in recv() with
-            # end-of-file at once; a response being written still goes out.
-            try:
-                connection.sock.shutdown(socket.SHUT_RD)
-            except OSError:
-                pass
+            connection.shut()
         with self._lock:
             workers, self._workers, self._idle = self._workers, [], []
         for worker in workers:
@@ -447,10 +450,7 @@ class Server:
         with self._lock:
             stuck = list(self._connections)
         for connection in stuck:
-            try:
-                connection.sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
+            connection.shut(socket.SHUT_RDWR)
         if stuck:
             warn(
                 f"{self.name}: {len(stuck)} request(s) still running after"
