@@ -12,11 +12,11 @@ PYTHON ?= python3
 TOX = $(PYTHON) -m tox
 # The tox envs `make test` runs. Later issues add their integration envs
 # (zopeappwsgi, plonetesting, plone, zope2, browser) here, and only here.
-TEST_ENVS ?= lint,typecheck,core,docs
+TEST_ENVS ?= lint,typecheck,core,docs,release-check
 # Extra arguments for the test runner, e.g. make demo ARGS='-t browser'.
 ARGS ?=
 
-.PHONY: help install tools browser test demo bench lint typecheck format docs clean all
+.PHONY: help install tools browser test demo bench lint typecheck release-check format docs clean all
 
 help: ## Show this list of targets.
 	@echo 'Usage: make <target>  (ARGS=... passes arguments to demo and bench)'
@@ -45,6 +45,9 @@ lint: tools ## Check the code with ruff and the shape of every packages/*/pyproj
 
 typecheck: tools ## Check the type hints of packages/*/src with mypy --strict.
 	$(TOX) run -e typecheck
+
+release-check: tools ## Build every distribution's sdist and wheel and check them with twine.
+	$(TOX) run -e release-check
 
 format: tools ## Format the code and apply ruff's fixes (changes files).
 	$(TOX) run -e format
