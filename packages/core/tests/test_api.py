@@ -85,6 +85,11 @@ class ResourcesTest(unittest.TestCase):
                 self.assertEqual("127.0.0.1", layer["http_host"])
                 self.assertEqual("hi", get(layer))
 
+    def test_empty_GOCEPT_HTTP_APP_HOST_means_localhost(self):
+        with environment(GOCEPT_HTTP_APP_HOST=""):
+            with running(wsgi_layer()) as layer:
+                self.assertEqual("localhost", layer["http_host"])
+
     def test_ipv6_host_is_bracketed_in_http_address(self):
         if not socket.has_ipv6:
             self.skipTest("Python was built without IPv6")

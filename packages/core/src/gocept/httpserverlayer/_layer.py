@@ -101,8 +101,12 @@ class ServerLayer(plone.testing.Layer):
     @property
     def host(self) -> str:
         """Host name to listen on and to advertise."""
-        return self.__dict__.get("_host") or os.environ.get(
-            "GOCEPT_HTTP_APP_HOST", "localhost"
+        # An empty variable counts as unset, as in a CI matrix that leaves
+        # it blank.
+        return (
+            self.__dict__.get("_host")
+            or os.environ.get("GOCEPT_HTTP_APP_HOST", "").strip()
+            or "localhost"
         )
 
     @host.setter
