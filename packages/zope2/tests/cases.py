@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib.metadata
+import io
 import socket
 import sys
 import threading
@@ -36,7 +37,9 @@ def echo_app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
     return [b"read %d" % len(body)]
 
 
-def hop_by_hop_app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+def hop_by_hop_app(
+    environ: dict[str, Any], start_response: Any
+) -> list[bytes]:
     """Answers with hop-by-hop headers, as Zope's ZServer once did."""
     start_response(
         "200 OK",
@@ -100,16 +103,15 @@ def call(app: Any, environ: dict[str, str]) -> str:
 
 
 def send(address: tuple[str, int], request: bytes) -> str:
-    """Send a raw HTTP request; return the status code of the answer."""
+    """Send a raw HTTP/1.0 request; return the status code of the answer."""
     with socket.create_connection(address, timeout=TIMEOUT) as sock:
         sock.sendall(request)
+        # Read to the end: closing early resets the connection, and servers
+        # then print a traceback of their own.
         data = b""
-        while b"\r\n" not in data:
-            chunk = sock.recv(4096)
-            if not chunk:
-                return "closed"
+        while chunk := sock.recv(65536):
             data += chunk
-    return data.split()[1].decode()
+    return data.split()[1].decode() if data else "closed"
 
 
 class _QuietHandler(wsgiref.simple_server.WSGIRequestHandler):
@@ -152,6 +154,7 @@ def waitress_server(app: Any) -> Any:
         yield ("127.0.0.1", int(server.effective_port))
     finally:
         server.shutdown()
+        server.runner.join(TIMEOUT)
 
 
 SERVERS = {
@@ -164,23 +167,15 @@ SERVERS = {
 def over_http(server: str, name: str, fixup: bool) -> str:
     app, request, _ = CASES[name]
     # wsgiref prints the AssertionError of a refused header to stderr.
-    with contextlib.redirect_stderr(_Sink()):
+    with contextlib.redirect_stderr(io.StringIO()):
         with SERVERS[server](stack(app, fixup)) as address:
             return send(address, request)
 
 
 def directly(name: str, fixup: bool) -> str:
     app, _, environ = CASES[name]
-    with contextlib.redirect_stderr(_Sink()):
+    with contextlib.redirect_stderr(io.StringIO()):
         return call(stack(app, fixup), environ)
-
-
-class _Sink:
-    def write(self, text: str) -> int:
-        return len(text)
-
-    def flush(self) -> None:
-        pass
 
 
 def table() -> str:
