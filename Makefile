@@ -12,11 +12,11 @@ PYTHON ?= python3
 TOX = $(PYTHON) -m tox
 # The tox envs `make test` runs. Later issues add their integration envs
 # (zopeappwsgi, plonetesting, plone, zope2, browser) here, and only here.
-TEST_ENVS ?= lint,typecheck,core,zope2,docs,release-check
+TEST_ENVS ?= lint,typecheck,core,stress,zope2,docs,release-check
 # Extra arguments for the test runner, e.g. make demo ARGS='-t browser'.
 ARGS ?=
 
-.PHONY: help install tools browser test demo bench lint typecheck release-check format docs clean all
+.PHONY: help install tools browser test demo bench stress lint typecheck release-check format docs clean all
 
 help: ## Show this list of targets.
 	@echo 'Usage: make <target>  (ARGS=... passes arguments to demo and bench)'
@@ -36,6 +36,9 @@ test: tools browser ## Run the whole suite (the tox envs in TEST_ENVS).
 
 demo: tools browser ## Run the documented examples under zope.testrunner, with a headless Chromium.
 	$(TOX) run -e demo -- $(ARGS)
+
+stress: tools ## Run the stress suite: hostile input, load, soak, faults (about 1 minute).
+	$(TOX) run -e stress -- $(ARGS)
 
 bench: tools ## Print the benchmark figures (a few minutes).
 	$(TOX) run -e bench -- $(ARGS)

@@ -177,29 +177,17 @@ class Response:
         return f"<Response {self.status} {len(self.body)} bytes>"
 
 
-# What http.server sends for an error found before it has parsed the
-# request's version: its error page without a status line or headers (it
-# takes the request for HTTP/0.9), and what our handler then writes.
-STDLIB_09 = re.compile(rb"(<!DOCTYPE HTML>.*?</html>\n|ok)+", re.S)
-
-
 def parse(data: bytes, custom: bool = False) -> list[Response]:
     """Parse ``data`` strictly as a sequence of complete HTTP responses.
 
     Raises AssertionError naming what is wrong. A response without
     Content-Length or chunked framing must say ``Connection: close`` and
     then takes the rest of the data as its body. With ``custom``
-    (http.server behind custom.Layer), HTTP/1.0 status lines are allowed
-    and so is an HTTP/0.9-style answer (see :data:`STDLIB_09`), which is
-    returned as a response with status 9.
+    (http.server behind custom.Layer), HTTP/1.0 status lines are allowed.
     """
     responses = []
     rest = data
     while rest:
-        if custom and not rest.startswith(b"HTTP/"):
-            assert STDLIB_09.fullmatch(rest), f"Not HTTP: {rest[:200]!r}"
-            responses.append(Response(b"HTTP/0.9", 9))
-            break
         head, sep, rest = rest.partition(b"\r\n\r\n")
         assert sep, f"Incomplete response head: {head[:200]!r}"
         lines = head.split(b"\r\n")

@@ -352,7 +352,7 @@ class Hostile:
         if not answer:
             self.statuses["closed"] += 1
         self.assertTrue(all_workers_alive(self.server))
-        if ambiguous and not self.custom:
+        if ambiguous:
             self.assertNotIn("/smuggled", SEEN, data)
         self.smuggled = SEEN.count("/smuggled")
         response = get(self.port, self.normal[0].decode())

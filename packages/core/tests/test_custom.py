@@ -78,3 +78,50 @@ class CustomLayerTest(unittest.TestCase):
                 sock.sendall(b"GET /half HTTP/1.1\r\nHo")
             self.assertEqual(200, get("/after", self.layer["http_port"])[0])
         self.assertEqual("", stderr.getvalue())
+
+
+def raw_exchange(port, data):
+    with socket.create_connection(("localhost", port), timeout=10) as sock:
+        sock.sendall(data)
+        sock.shutdown(socket.SHUT_WR)
+        return sock.makefile("rb").read()
+
+
+class CustomFramingTest(unittest.TestCase):
+    """custom.RequestHandler answers what http.server gets wrong."""
+
+    layer = LAYER
+
+    def exchange(self, data):
+        return raw_exchange(self.layer["http_port"], data)
+
+    def test_http_0_9_request_gets_a_status_line(self):
+        answer = self.exchange(b"GET / HTTP/0.9\r\n\r\n")
+        self.assertTrue(
+            answer.startswith(b"HTTP/1.0 505 HTTP Version Not Supported"),
+            answer[:80],
+        )
+        self.assertIn(b"HTTP/0.9 is not supported.", answer)
+
+    def test_error_for_a_0_9_request_line_gets_a_status_line(self):
+        answer = self.exchange(b"GET / HTTP/0.9\r\nbad header\r\n\r\n")
+        self.assertTrue(answer.startswith(b"HTTP/1.0 "), answer[:80])
+
+    def test_content_length_with_transfer_encoding_is_refused(self):
+        answer = self.exchange(
+            b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n"
+            b"Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n"
+            b"GET /smuggled HTTP/1.1\r\nHost: x\r\n\r\n"
+        )
+        self.assertTrue(answer.startswith(b"HTTP/1.0 400 "), answer[:80])
+        self.assertIn(b"both Content-Length and Transfer-Encoding", answer)
+        self.assertNotIn(b"/smuggled on", answer)
+
+    def test_bad_or_repeated_content_length_is_refused(self):
+        for lengths in ([b"5, 40"], [b"-1"], [b"5", b"5"]):
+            head = b"".join(b"Content-Length: %s\r\n" % v for v in lengths)
+            answer = self.exchange(
+                b"POST / HTTP/1.1\r\nHost: x\r\n" + head + b"\r\nhello"
+            )
+            self.assertTrue(answer.startswith(b"HTTP/1.0 400 "), answer[:80])
+            self.assertIn(b"Bad Content-Length", answer)

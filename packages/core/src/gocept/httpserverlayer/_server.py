@@ -144,7 +144,10 @@ def _listen(family: int, address: str, port: int) -> socket.socket:
         if family == socket.AF_INET6:
             sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
         sock.bind((address, port))
-        sock.listen(128)
+        # Room for a burst of connections (200 clients connecting at once
+        # in the stress suite): a full backlog makes clients retry their
+        # SYN after a second.
+        sock.listen(1024)
     except BaseException:
         sock.close()
         raise

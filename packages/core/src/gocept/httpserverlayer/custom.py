@@ -24,7 +24,52 @@ class RequestHandler(http.server.BaseHTTPRequestHandler):
 
     With GOCEPT_HTTP_VERBOSE_LOGGING set it logs one line per request to
     the ``gocept.httpserverlayer`` logger (and standard error).
+
+    Unlike :class:`http.server.BaseHTTPRequestHandler` it answers a
+    malformed request with a full HTTP/1.0 error response (the standard
+    library sends an HTTP/0.9 body without status line or headers when the
+    request line has no version, or says HTTP/0.9), and it answers 400 to
+    a request with a malformed or repeated Content-Length, or with both
+    Content-Length and Transfer-Encoding: ``http.server`` ignores
+    Transfer-Encoding, so such a body could carry a second, smuggled
+    request that the handler would then serve.
+
+    .. versionchanged:: 5.0
+       Full error responses; ambiguous request framing refused.
     """
+
+    default_request_version = "HTTP/1.0"
+
+    def send_error(
+        self, code: int, message: str | None = None, explain: str | None = None
+    ) -> None:
+        # http.server leaves out the status line and headers for a request
+        # that said HTTP/0.9: a client could not tell the error page from a
+        # response.
+        if self.request_version == "HTTP/0.9":
+            self.request_version = "HTTP/1.0"
+        super().send_error(code, message, explain)
+
+    def parse_request(self) -> bool:
+        if not super().parse_request():
+            return False
+        if self.request_version == "HTTP/0.9":
+            self.send_error(505, explain="HTTP/0.9 is not supported.")
+            return False
+        lengths = self.headers.get_all("Content-Length") or []
+        if len(lengths) > 1 or not all(
+            v.strip().isascii() and v.strip().isdigit() for v in lengths
+        ):
+            self.send_error(400, explain=f"Bad Content-Length {lengths!r}.")
+            return False
+        if lengths and "Transfer-Encoding" in self.headers:
+            self.send_error(
+                400,
+                explain="A request must not have both Content-Length and"
+                " Transfer-Encoding.",
+            )
+            return False
+        return True
 
     def log_message(self, format: str, *args: Any) -> None:
         if verbose_logging():
