@@ -20,3 +20,7 @@ autodoc_typehints = "description"
 
 html_theme = "furo"
 html_title = f"{project} {release}"
+
+# Our overrides of http.server methods would otherwise show the standard
+# library's docstrings, which are not reST and fail the -W build.
+autodoc_inherit_docstrings = False

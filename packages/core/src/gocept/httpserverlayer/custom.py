@@ -43,6 +43,7 @@ class RequestHandler(http.server.BaseHTTPRequestHandler):
     def send_error(
         self, code: int, message: str | None = None, explain: str | None = None
     ) -> None:
+        """Send an error response, with status line and headers always."""
         # http.server leaves out the status line and headers for a request
         # that said HTTP/0.9: a client could not tell the error page from a
         # response.
@@ -51,6 +52,7 @@ class RequestHandler(http.server.BaseHTTPRequestHandler):
         super().send_error(code, message, explain)
 
     def parse_request(self) -> bool:
+        """Parse the request; refuse HTTP/0.9 and ambiguous framing."""
         if not super().parse_request():
             return False
         if self.request_version == "HTTP/0.9":
