@@ -178,14 +178,14 @@ def captured_stderr() -> Any:
         sys.stderr = old
 
 
-def run_zope_testrunner(directory: str) -> str:
+def run_zope_testrunner(directory: str, *options: str) -> str:
     """Run zope.testrunner over the test modules in ``directory``.
 
     Returns what it printed (stdout and stderr).
     """
     result = subprocess.run(
         [sys.executable, "-m", "zope.testrunner", "--path", directory,
-         "--tests-pattern", "^test_"],
+         "--tests-pattern", "^test_", *options],
         capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     return result.stdout + result.stderr

@@ -18,6 +18,7 @@ from support import run_zope_testrunner
 import gocept.httpserverlayer.custom
 import gocept.httpserverlayer.static
 import gocept.httpserverlayer.wsgi
+from gocept.httpserverlayer._layer import _parallel_workers
 from gocept.httpserverlayer._server import Error
 
 
@@ -105,6 +106,11 @@ class ResourcesTest(unittest.TestCase):
                 self.assertEqual("hi", get(layer))
 
     def test_port_comes_from_GOCEPT_HTTP_APP_PORT(self):
+        if _parallel_workers():
+            self.skipTest(
+                "a parallel worker refuses GOCEPT_HTTP_APP_PORT by design"
+                " (ParallelTest checks that)"
+            )
         port = free_port()
         with environment(GOCEPT_HTTP_APP_PORT=str(port)):
             with running(wsgi_layer()) as layer:
@@ -141,6 +147,76 @@ class ResourcesTest(unittest.TestCase):
         with running(layer):
             self.assertEqual("localhost", layer["http_host"])
             self.assertNotEqual(1, layer["http_port"])
+
+
+class BindHostTest(unittest.TestCase):
+    def test_GOCEPT_HTTP_BIND_HOST_listens_apart_from_the_advertised_host(
+        self,
+    ):
+        def server_name(environ, start_response):
+            start_response("200 OK", [("Content-Type", "text/plain")])
+            return [environ["SERVER_NAME"].encode()]
+
+        layer = gocept.httpserverlayer.wsgi.Layer(wsgi_app=server_name)
+        with environment(
+            GOCEPT_HTTP_APP_HOST="grid-visible.invalid",
+            GOCEPT_HTTP_BIND_HOST="127.0.0.1",
+        ):
+            with running(layer):
+                port = layer["http_port"]
+                self.assertEqual(
+                    f"grid-visible.invalid:{port}", layer["http_address"]
+                )
+                url = f"http://127.0.0.1:{port}/"
+                with urllib.request.urlopen(url, timeout=10) as response:
+                    self.assertEqual(b"grid-visible.invalid", response.read())
+
+    def test_default_binds_where_the_host_resolves(self):
+        with running(wsgi_layer()) as layer:
+            addresses = {s.getsockname()[0] for s in layer["httpd"].sockets}
+            self.assertLessEqual(addresses, {"127.0.0.1", "::1"})
+
+
+class ParallelTest(unittest.TestCase):
+    message = (
+        "GOCEPT_HTTP_APP_PORT={port} fixes the port of every layer, but this"
+        " process is a {what}: parallel workers would all bind that port."
+        " Unset GOCEPT_HTTP_APP_PORT so that each worker gets a free port, or"
+        " run the tests without parallel workers."
+    )
+
+    def test_fixed_port_in_a_pytest_xdist_worker(self):
+        port = free_port()
+        layer = wsgi_layer()
+        with environment(
+            PYTEST_XDIST_WORKER="gw1", GOCEPT_HTTP_APP_PORT=str(port)
+        ):
+            with self.assertRaises(Error) as caught:
+                layer.setUp()
+        what = "pytest-xdist worker gw1"
+        self.assertEqual(
+            self.message.format(port=port, what=what), str(caught.exception)
+        )
+
+    def test_fixed_port_under_zope_testrunner_j2(self):
+        with tempfile.TemporaryDirectory() as directory:
+            with open(os.path.join(directory, "test_fixed.py"), "w") as f:
+                f.write(FIXED_PORT_MODULE)
+            with environment(GOCEPT_HTTP_APP_PORT=str(free_port())):
+                output = run_zope_testrunner(directory, "-j", "2")
+        self.assertIn("zope-testrunner -j 2: parallel workers", output)
+
+
+FIXED_PORT_MODULE = """
+import unittest
+import gocept.httpserverlayer.wsgi
+
+class Test(unittest.TestCase):
+    layer = gocept.httpserverlayer.wsgi.Layer(wsgi_app=lambda e, s: [])
+
+    def test_nothing(self):
+        pass
+"""
 
 
 class _TearDown:

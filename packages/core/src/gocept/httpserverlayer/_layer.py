@@ -48,6 +48,38 @@ def _env_port() -> int:
     return int(value)
 
 
+def _parallel_workers() -> str | None:
+    """Name the parallel test run this process is a worker of, if any."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if worker:
+        return f"pytest-xdist worker {worker}"
+    if "--resume-layer" not in sys.argv:
+        return None  # not a zope.testrunner subprocess
+    args = sys.argv
+    for i, arg in enumerate(args):
+        value = None
+        if arg in ("-j", "--parallel") and i + 1 < len(args):
+            value = args[i + 1]
+        elif arg.startswith("--parallel="):
+            value = arg.split("=", 1)[1]
+        elif arg.startswith("-j") and len(arg) > 2:
+            value = arg[2:]
+        if value is not None and value.isdigit() and int(value) > 1:
+            return f"zope-testrunner -j {value}"
+    return None
+
+
+def _check_fixed_port(port: int) -> None:
+    parallel = _parallel_workers()
+    if parallel:
+        raise Error(
+            f"GOCEPT_HTTP_APP_PORT={port} fixes the port of every layer, but"
+            f" this process is a {parallel}: parallel workers would all bind"
+            " that port. Unset GOCEPT_HTTP_APP_PORT so that each worker gets"
+            " a free port, or run the tests without parallel workers."
+        )
+
+
 class ServerLayer(plone.testing.Layer):
     """A layer that runs an HTTP server for the tests that use it.
 
@@ -126,15 +158,40 @@ class ServerLayer(plone.testing.Layer):
 
     # Lifecycle. setUp runs the steps in this order, tearDown the reverse.
 
+    @property
+    def bind_host(self) -> str:
+        """Address to listen on: ``GOCEPT_HTTP_BIND_HOST``, else ``host``.
+
+        Set it (e.g. to ``0.0.0.0``) when browsers on other machines, such as
+        Selenium Grid nodes, must reach the server, and ``host`` to the name
+        they should use. The default listens where ``host`` resolves to,
+        loopback for ``localhost``: a test server runs with the test's
+        privileges and data, and should not be reachable from the network
+        unless asked to.
+        """
+        return (
+            self.__dict__.get("_bind_host")
+            or os.environ.get("GOCEPT_HTTP_BIND_HOST", "").strip()
+            or self.host
+        )
+
+    @bind_host.setter
+    def bind_host(self, value: str) -> None:
+        self.__dict__["_bind_host"] = value
+
     def make_server(self, handler: Handler) -> Server:
         """Create the (bound, not yet running) server."""
+        port = int(self.port)
+        if port and "_port" not in self.__dict__ and _env_port():
+            _check_fixed_port(port)
         server = Server(
-            self.host,
-            int(self.port),
+            self.bind_host,
+            port,
             handler,
             name=f"HTTP server of layer {self.__name__}",
             shutdown_timeout=self.shutdown_timeout,
             threads=self.threads,
+            server_name=self.host,
         )
         server.verbose = verbose_logging()  # type: ignore[attr-defined]
         return server

@@ -195,7 +195,8 @@ def _bind_error(host: str, port: int, cause: OSError) -> BindError:
     error = BindError(
         f"Cannot listen on {host}:{port} ({cause}): set GOCEPT_HTTP_APP_PORT"
         " to a free port (or 0 to let the OS pick one) or"
-        " GOCEPT_HTTP_APP_HOST to a host name of this machine."
+        " GOCEPT_HTTP_APP_HOST (GOCEPT_HTTP_BIND_HOST, if you set it) to a"
+        " host name of this machine."
     )
     error.errno = cause.errno
     return error
@@ -206,6 +207,8 @@ class Server:
 
     :param host: the host name to listen on (``localhost`` listens on both
         127.0.0.1 and ::1).
+    :param server_name: the host name clients use (``SERVER_NAME``), if
+        not ``host``: for a server that listens on 0.0.0.0, say.
     :param port: the port, 0 to let the OS pick one.
     :param handler: called as ``handler(connection, server)`` on the
         connection's own thread; it returns when the connection is done.
@@ -227,6 +230,7 @@ class Server:
         name: str = "HTTP server",
         shutdown_timeout: float = 5.0,
         threads: int = 4,
+        server_name: str | None = None,
     ) -> None:
         self.name = name
         self.handler = handler
@@ -234,7 +238,7 @@ class Server:
         self.sockets = bind(host, port)
         self.socket = self.sockets[0]
         self.server_address = self.socket.getsockname()[:2]
-        self.server_name = host
+        self.server_name = server_name or host
         self.server_port: int = self.server_address[1]
         self._connections: set[Connection] = set()
         self._lock = threading.Lock()
