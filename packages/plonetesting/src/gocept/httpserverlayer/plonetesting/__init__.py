@@ -1,0 +1,18 @@
+"""An HTTP server layer for plone.testing.zope and plone.app.testing layers.
+
+Mix :data:`HTTP_SERVER` into a layer with a Zope or Plone fixture::
+
+    HTTP_TESTING = plone.testing.Layer(
+        bases=(MY_FIXTURE, HTTP_SERVER), name="MyAddon:HTTP"
+    )
+
+Importing this package changes no setting of plone.testing.
+"""
+
+from gocept.httpserverlayer.plonetesting._layer import HTTP_SERVER
+from gocept.httpserverlayer.plonetesting._layer import ZOPE_FUNCTIONAL
+from gocept.httpserverlayer.plonetesting._layer import HTTPServer
+
+__version__ = "5.0.dev0"
+
+__all__ = ["HTTP_SERVER", "ZOPE_FUNCTIONAL", "HTTPServer", "__version__"]

@@ -1,0 +1,85 @@
+"""HTTP_SERVER: the Zope application of the current test over real HTTP."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import plone.testing.zope
+
+import gocept.httpserverlayer.wsgi
+
+
+def zope_wsgi_app() -> Any:
+    """Zope's WSGI publisher behind Zope's ``httpexceptions`` filter.
+
+    The same pipeline as ``plone.testing.zope.WSGI_SERVER``'s, built
+    without ``Zope2.Startup.run.make_wsgi_app``, which would read a
+    ``zope.conf`` and reconfigure Zope for the rest of the process.
+    """
+    # Imported here: Zope is started by the STARTUP layer, not at import.
+    # Zope ships no type information.
+    from ZPublisher.httpexceptions import HTTPExceptionHandler  # type: ignore[import-untyped,unused-ignore]
+    from ZPublisher.WSGIPublisher import publish_module  # type: ignore[import-untyped,unused-ignore]
+
+    return HTTPExceptionHandler(publish_module)
+
+
+class HTTPServer(gocept.httpserverlayer.wsgi.Layer):
+    """Serves the Zope application of the current test over HTTP.
+
+    Once, at setUp: starts the core's multi-threaded HTTP/1.1 server on
+    Zope's WSGI publisher and pushes the ``host`` and ``port`` resources
+    that plone.testing.zope's STARTUP layer defines (``nohost`` and 80), so
+    that URLs the test computes (``absolute_url()``) point at the server.
+    Per test: its base, a ``plone.testing.zope.FunctionalTesting`` layer,
+    stacks a ``DemoStorage`` over the fixture's database; Zope's publisher
+    opens every request on that database, so what the test commits is served
+    and what a request commits is seen by the test (after
+    ``transaction.begin()``) and gone in the next test. After each test,
+    before the database goes, the server closes idle keep-alive
+    connections.
+
+    Resources: ``http_host``, ``http_port``, ``http_address``, ``httpd``,
+    ``httpd_thread``, ``host``, ``port``, plus FunctionalTesting's ``app``
+    and ``request`` and STARTUP's ``zodbDB``.
+
+    :param wsgi_app: an application to serve instead of Zope's publisher,
+        e.g. the publisher behind more middleware.
+    """
+
+    @property
+    def wsgi_app(self) -> Any:
+        """The application: the attribute if set, else Zope's publisher."""
+        if self._wsgi_app is None:
+            self._wsgi_app = zope_wsgi_app()
+        return self._wsgi_app
+
+    @wsgi_app.setter
+    def wsgi_app(self, value: Any) -> None:
+        self._wsgi_app = value
+
+    def setUp(self) -> None:
+        super().setUp()
+        self["host"] = self["http_host"]
+        self["port"] = self["http_port"]
+
+    def tearDown(self) -> None:
+        del self["port"]
+        del self["host"]
+        super().tearDown()
+
+
+# The per-test database of HTTP_SERVER: a layer of its own (not
+# plone.testing.zope.FUNCTIONAL_TESTING), so that the server's testTearDown,
+# which closes idle connections, runs before the database is closed.
+ZOPE_FUNCTIONAL = plone.testing.zope.FunctionalTesting(
+    bases=(plone.testing.zope.STARTUP,),
+    name="HTTPServer:ZopeFunctional",
+    module="gocept.httpserverlayer.plonetesting",
+)
+
+HTTP_SERVER = HTTPServer(
+    bases=(ZOPE_FUNCTIONAL,),
+    name="HTTPServer",
+    module="gocept.httpserverlayer.plonetesting",
+)
