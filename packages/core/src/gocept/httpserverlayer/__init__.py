@@ -16,4 +16,7 @@ __path__ = extend_path(__path__, __name__)
 
 __version__ = "5.0.dev0"
 
-__all__ = ["__version__"]
+from gocept.httpserverlayer._records import Request  # noqa: E402
+from gocept.httpserverlayer._records import RequestLog  # noqa: E402
+
+__all__ = ["Request", "RequestLog", "__version__"]

@@ -25,6 +25,7 @@ from gocept.httpserverlayer._body import EMPTY_INPUT
 from gocept.httpserverlayer._body import BadRequest
 from gocept.httpserverlayer._body import ChunkedInput
 from gocept.httpserverlayer._body import LengthInput
+from gocept.httpserverlayer._records import Request
 from gocept.httpserverlayer._report import report_exception
 from gocept.httpserverlayer._report import request_line
 from gocept.httpserverlayer._report import warn
@@ -149,6 +150,20 @@ class _Exchange:
         self.bodyless = method == "HEAD"
         self.close = False
         self.code = 0
+        # The record of this request, added to ``records`` just before the
+        # response's head goes out: a test that reads the response must
+        # find the request recorded.
+        self.pending: Request | None = None
+        self.records: Any = None
+        self.started = time.perf_counter()
+
+    def record(self, status: int) -> None:
+        """Add this request to the layer's record, answered with status."""
+        pending, self.pending = self.pending, None
+        if pending is not None:
+            pending.status = status
+            pending.duration = time.perf_counter() - self.started
+            self.records.add(pending)
 
     def start_response(
         self, status: str, headers: list[tuple[str, str]], exc_info: Any = None
@@ -202,6 +217,8 @@ class _Exchange:
                 "The application returned without calling start_response()."
             )
         code = self.code
+        if self.pending is not None:
+            self.record(code)
         lines = [f"HTTP/1.1 {self.status}\r\n"]
         has_date = has_server = False
         length = None
@@ -613,6 +630,11 @@ def serve_wsgi(connection: Connection, server: Server) -> None:
             environ["wsgi.input"] = body
             exchange = _Exchange(sock, method, environ["SERVER_PROTOCOL"])
             exchange.close = not keep_alive
+            if server.records is not None:
+                exchange.pending = Request(
+                    method, environ["REQUEST_URI"], 0, None, head[3]
+                )
+                exchange.records = server.records
             if not _respond(
                 server.application, environ, exchange, sock, connection, server
             ):
@@ -657,6 +679,7 @@ def _respond(
         if is_disconnect(e):
             return False
         if isinstance(e, BadRequest) and not exchange.head_sent:
+            exchange.record(400)
             _send_error(sock, 400, str(e))
             return False
         if isinstance(e, (KeyboardInterrupt, SystemExit)):
@@ -666,6 +689,7 @@ def _respond(
             f" {connection.describe()}"
         )
         if not exchange.head_sent:
+            exchange.record(500)
             _send_error(
                 sock,
                 500,

@@ -10,6 +10,7 @@ from typing import Any
 
 import plone.testing
 
+from gocept.httpserverlayer._records import RequestLog
 from gocept.httpserverlayer._report import verbose_logging
 from gocept.httpserverlayer._server import Error
 from gocept.httpserverlayer._server import Handler
@@ -90,8 +91,11 @@ class ServerLayer(plone.testing.Layer):
     connections and ends the workers the test needed beyond those.
 
     Resources: ``http_host``, ``http_port``, ``http_address``
-    (``host:port``, an IPv6 host in brackets), ``httpd`` (the server) and
-    ``httpd_thread`` (the thread accepting connections).
+    (``host:port``, an IPv6 host in brackets), ``httpd`` (the server),
+    ``httpd_thread`` (the thread accepting connections) and
+    ``http_requests`` (a :class:`~gocept.httpserverlayer.RequestLog` of
+    the requests answered during the current test, emptied at
+    testSetUp).
 
     The host is the class attribute ``host`` if a subclass or instance sets
     one, else ``GOCEPT_HTTP_APP_HOST``, else ``localhost``; the port likewise
@@ -200,6 +204,8 @@ class ServerLayer(plone.testing.Layer):
         """Expose ``server`` as resources and serve it on a thread."""
         host = self.host
         port = server.server_port
+        server.records = RequestLog()
+        self["http_requests"] = server.records
         self["httpd"] = server
         self["http_host"] = host
         self["http_port"] = port
@@ -219,7 +225,9 @@ class ServerLayer(plone.testing.Layer):
             raise
 
     def testSetUp(self) -> None:
-        """Provide idle worker threads for the test (see ``threads``)."""
+        """Provide idle worker threads for the test (see ``threads``), and
+        an empty record of requests."""
+        self["httpd"].records.clear()
         self["httpd"].top_up()
 
     def testTearDown(self) -> None:
@@ -244,6 +252,7 @@ class ServerLayer(plone.testing.Layer):
                 thread.join(self.shutdown_timeout)
         finally:
             for key in (
+                "http_requests",
                 "httpd",
                 "httpd_thread",
                 "http_host",

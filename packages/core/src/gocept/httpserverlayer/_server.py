@@ -31,6 +31,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from gocept.httpserverlayer._records import RequestLog
 from gocept.httpserverlayer._report import report_exception
 from gocept.httpserverlayer._report import warn
 
@@ -478,6 +479,8 @@ class Server:
 
     application: Any = None
     base_environ: dict[str, str] = {}
+    #: Where answered requests are recorded (a layer's ``http_requests``).
+    records: RequestLog | None = None
 
     def set_app(self, application: Any) -> None:
         self.application = application

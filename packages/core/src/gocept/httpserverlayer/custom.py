@@ -10,6 +10,7 @@ import http.server
 from typing import Any
 
 from gocept.httpserverlayer._layer import ServerLayer
+from gocept.httpserverlayer._records import Request
 from gocept.httpserverlayer._report import request_line
 from gocept.httpserverlayer._report import verbose_logging
 from gocept.httpserverlayer._server import Connection
@@ -72,6 +73,17 @@ class RequestHandler(http.server.BaseHTTPRequestHandler):
             )
             return False
         return True
+
+    def log_request(
+        self, code: int | str = "-", size: int | str = "-"
+    ) -> None:
+        """Record the request in the layer's ``http_requests``; log it."""
+        records = getattr(self.server, "records", None)
+        if records is not None and str(code).isdigit():
+            records.add(
+                Request(self.command, self.path, int(code), None, self.headers)
+            )
+        super().log_request(code, size)
 
     def log_message(self, format: str, *args: Any) -> None:
         if verbose_logging():
