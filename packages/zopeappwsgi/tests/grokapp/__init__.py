@@ -1,0 +1,1 @@
+"""A Grok application: notes in a container, a login to add one."""
