@@ -11,8 +11,17 @@ Importing this package changes no setting of plone.testing.
 
 from gocept.httpserverlayer.plonetesting._layer import HTTP_SERVER
 from gocept.httpserverlayer.plonetesting._layer import ZOPE_FUNCTIONAL
+from gocept.httpserverlayer.plonetesting._layer import CurrentRegistry
 from gocept.httpserverlayer.plonetesting._layer import HTTPServer
+from gocept.httpserverlayer.plonetesting._layer import zope_wsgi_app
 
 __version__ = "5.0.dev0"
 
-__all__ = ["HTTP_SERVER", "ZOPE_FUNCTIONAL", "HTTPServer", "__version__"]
+__all__ = [
+    "HTTP_SERVER",
+    "ZOPE_FUNCTIONAL",
+    "CurrentRegistry",
+    "HTTPServer",
+    "__version__",
+    "zope_wsgi_app",
+]

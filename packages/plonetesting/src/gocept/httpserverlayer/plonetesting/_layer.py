@@ -9,19 +9,44 @@ import plone.testing.zope
 import gocept.httpserverlayer.wsgi
 
 
+class CurrentRegistry:
+    """Runs every request with the current global component registry.
+
+    zope.component keeps the site manager of each thread in a thread-local
+    that changes only when the thread sets a site. plone.testing layers
+    push and pop global registries (``plone.testing.zca``) in the test
+    thread, and HTTP_SERVER's worker threads live on from one layer to the
+    next: without this, a worker would start a request with the registry of
+    a layer that is gone (and Plone's site root would be a 404).
+
+    :param app: the WSGI application to call.
+    """
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    def __call__(self, environ: Any, start_response: Any) -> Any:
+        from zope.component.hooks import setSite
+
+        setSite(None)  # also takes the current global site manager
+        return self.app(environ, start_response)
+
+
 def zope_wsgi_app() -> Any:
     """Zope's WSGI publisher behind Zope's ``httpexceptions`` filter.
 
     The same pipeline as ``plone.testing.zope.WSGI_SERVER``'s, built
     without ``Zope2.Startup.run.make_wsgi_app``, which would read a
-    ``zope.conf`` and reconfigure Zope for the rest of the process.
+    ``zope.conf`` and reconfigure Zope for the rest of the process, and
+    wrapped in :class:`CurrentRegistry`. To serve more middleware, wrap
+    this and pass the result as HTTPServer's ``wsgi_app``.
     """
     # Imported here: Zope is started by the STARTUP layer, not at import.
     # Zope ships no type information.
     from ZPublisher.httpexceptions import HTTPExceptionHandler  # type: ignore[import-untyped,unused-ignore]
     from ZPublisher.WSGIPublisher import publish_module  # type: ignore[import-untyped,unused-ignore]
 
-    return HTTPExceptionHandler(publish_module)
+    return CurrentRegistry(HTTPExceptionHandler(publish_module))
 
 
 class HTTPServer(gocept.httpserverlayer.wsgi.Layer):
