@@ -2,9 +2,9 @@
 
 HTTP_SERVER's worker threads serve one layer after another; each fixture
 pushes a registry of its own with its views, and the server must find the
-views of the layer that runs and no other layer's.
-(The case CurrentRegistry exists for, a worker thread that set a site under
-a registry that is gone, is Plone's: tests/plonesite runs after these.)
+views of the layer that runs and no other layer's. Without CurrentRegistry,
+OtherLayerTest fails after the Zope layer's tests (and Plone's site root is
+a 404 in tests/plonesite).
 """
 
 import unittest
