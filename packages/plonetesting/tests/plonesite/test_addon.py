@@ -16,6 +16,7 @@ from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import WebDriverWait
 from support import request
 
+from plonesite.addon import MY_ADDON_HTTP
 from plonesite.addon import MY_ADDON_HTTP_TESTING
 from plonesite.browser import WEBDRIVER
 
@@ -52,6 +53,21 @@ class SiteOverHTTPTest(unittest.TestCase):
             status, body = request(self.layer, "/plone/@@broken")
         self.assertEqual(500, status)
         self.assertEqual(200, request(self.layer, "/plone")[0])
+
+
+class HTTPOnlyTest(unittest.TestCase):
+    """The shortest form: plone.testing.Layer(bases=(fixture, HTTP_SERVER))."""
+
+    layer = MY_ADDON_HTTP
+
+    def test_site_root_renders(self):
+        status, body = request(self.layer, "/plone")
+        self.assertEqual(200, status)
+        self.assertIn("Plone site", body)
+
+    def test_add_on_view_that_raises_gives_500(self):
+        with contextlib.redirect_stderr(io.StringIO()):
+            self.assertEqual(500, request(self.layer, "/plone/@@broken")[0])
 
 
 class BrowserTest(unittest.TestCase):
