@@ -2,6 +2,7 @@
 
 import contextlib
 import http.client
+import socket
 import unittest
 
 from support import captured_stderr
@@ -147,3 +148,19 @@ class CustomRecordsTest(unittest.TestCase):
             ("q=1", "c", None),
             (found.query, found.header("X-Test"), found.duration),
         )
+
+
+class CustomRejectedRecordsTest(unittest.TestCase):
+    layer = CUSTOM
+
+    def test_request_rejected_while_parsing_is_recorded(self):
+        huge = b"GET / HTTP/1.1\r\nX-Big: " + b"v" * 70000 + b"\r\n\r\n"
+        with captured_stderr() as stderr:
+            with socket.create_connection(
+                ("localhost", self.layer["http_port"]), timeout=10
+            ) as sock:
+                sock.sendall(huge)
+                self.assertIn(b" 431 ", sock.recv(100))
+        self.assertEqual("", stderr.getvalue())
+        (found,) = self.layer["http_requests"]
+        self.assertEqual((431, []), (found.status, found.headers))

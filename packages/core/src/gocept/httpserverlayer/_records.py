@@ -53,6 +53,8 @@ class Request:
     def headers(self) -> list[tuple[str, str]]:
         """The request headers, in the order they came."""
         raw = self._headers
+        if raw is None:
+            return []
         if hasattr(raw, "items"):
             return [(str(k), str(v)) for k, v in raw.items()]
         return [(k.decode("latin-1"), v.decode("latin-1")) for k, v in raw]

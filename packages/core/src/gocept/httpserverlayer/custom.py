@@ -80,8 +80,16 @@ class RequestHandler(http.server.BaseHTTPRequestHandler):
         """Record the request in the layer's ``http_requests``; log it."""
         records = getattr(self.server, "records", None)
         if records is not None and str(code).isdigit():
+            # An error found while parsing the request comes before the
+            # handler has its command, path or headers.
             records.add(
-                Request(self.command, self.path, int(code), None, self.headers)
+                Request(
+                    getattr(self, "command", None) or "",
+                    getattr(self, "path", None) or "",
+                    int(code),
+                    None,
+                    getattr(self, "headers", None),
+                )
             )
         super().log_request(code, size)
 
