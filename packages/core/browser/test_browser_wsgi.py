@@ -14,10 +14,10 @@ import tempfile
 import threading
 import urllib.parse
 
-import gocept.httpserverlayer.wsgi
-
 from browsers import BrowserTestCase
 from browsers import with_browsers
+
+import gocept.httpserverlayer.wsgi
 
 # -- the application ---------------------------------------------------------
 
@@ -236,7 +236,8 @@ class WSGIScenarios:
         self.assertEqual(
             [f"ok {n}" for n in range(6)],
             self.browser.run(
-                "[...document.querySelectorAll('li')].map((li) => li.textContent)"
+                "[...document.querySelectorAll('li')]"
+                ".map((li) => li.textContent)"
             ),
         )
 
