@@ -15,6 +15,8 @@ from gocept.httpserverlayer._report import verbose_logging
 from gocept.httpserverlayer._server import Error
 from gocept.httpserverlayer._server import Handler
 from gocept.httpserverlayer._server import Server
+from gocept.httpserverlayer._tls import TLS
+from gocept.httpserverlayer._tls import https_from_environment
 
 _INTERNAL_PREFIXES = ("gocept.httpserverlayer", "plone.testing")
 # (module, name) pairs given to layers that were not named explicitly.
@@ -95,7 +97,11 @@ class ServerLayer(plone.testing.Layer):
     ``httpd_thread`` (the thread accepting connections) and
     ``http_requests`` (a :class:`~gocept.httpserverlayer.RequestLog` of
     the requests answered during the current test, emptied at
-    testSetUp).
+    testSetUp), ``http_scheme`` (``http`` or ``https``) and ``http_url``
+    (``scheme://host:port``). A layer that serves HTTPS (see ``https``)
+    also sets ``ca_bundle`` (path of a PEM file with the certificate
+    authority a client must trust) and ``ca_spki_hash`` (for Chromium's
+    ``--ignore-certificate-errors-spki-list``).
 
     The host is the class attribute ``host`` if a subclass or instance sets
     one, else ``GOCEPT_HTTP_APP_HOST``, else ``localhost``; the port likewise
@@ -109,6 +115,9 @@ class ServerLayer(plone.testing.Layer):
     needed beyond ``threads``, so that zope.testrunner does not report
     them as threads the test left behind.
 
+    ``https=True`` (a keyword of every server layer, or the attribute
+    ``https`` on a subclass or instance) serves HTTPS; see ``https``.
+
     A layer made without a name gets one that is unique among the layers
     made in the same module, so two unnamed layers are two layers to
     zope.testrunner; its ``__module__`` is the module that made it.
@@ -116,13 +125,20 @@ class ServerLayer(plone.testing.Layer):
 
     shutdown_timeout: float = 5.0
     threads: int = 4
+    #: Seconds a client has for its TLS handshake (HTTPS only).
+    handshake_timeout: float = 10.0
+    _tls: TLS | None = None
 
     def __init__(
         self,
         bases: Any = None,
         name: str | None = None,
         module: str | None = None,
+        *,
+        https: bool | None = None,
     ) -> None:
+        if https is not None:
+            self.https = https
         if module is None:
             module = _calling_module(self)
         if name is None:
@@ -160,6 +176,24 @@ class ServerLayer(plone.testing.Layer):
     def port(self, value: int) -> None:
         self.__dict__["_port"] = value
 
+    @property
+    def https(self) -> bool:
+        """Serve HTTPS instead of HTTP.
+
+        The attribute if a subclass or instance sets it, else
+        ``GOCEPT_HTTP_HTTPS`` (``1``, ``true``, ``yes`` or ``on``), else
+        False. The certificate is made at setUp for ``host`` by a
+        certificate authority made for the purpose, which no client
+        trusts unless told to (resource ``ca_bundle``).
+        """
+        if "_https" in self.__dict__:
+            return bool(self.__dict__["_https"])
+        return https_from_environment()
+
+    @https.setter
+    def https(self, value: bool) -> None:
+        self.__dict__["_https"] = value
+
     # Lifecycle. setUp runs the steps in this order, tearDown the reverse.
 
     @property
@@ -188,15 +222,25 @@ class ServerLayer(plone.testing.Layer):
         port = int(self.port)
         if port and "_port" not in self.__dict__ and _env_port():
             _check_fixed_port(port)
-        server = Server(
-            self.bind_host,
-            port,
-            handler,
-            name=f"HTTP server of layer {self.__name__}",
-            shutdown_timeout=self.shutdown_timeout,
-            threads=self.threads,
-            server_name=self.host,
-        )
+        self._remove_tls()
+        tls = TLS(self.host) if self.https else None
+        try:
+            server = Server(
+                self.bind_host,
+                port,
+                handler,
+                name=f"HTTP server of layer {self.__name__}",
+                shutdown_timeout=self.shutdown_timeout,
+                threads=self.threads,
+                server_name=self.host,
+                ssl_context=tls.context if tls is not None else None,
+                handshake_timeout=self.handshake_timeout,
+            )
+        except BaseException:
+            if tls is not None:
+                tls.remove()
+            raise
+        self._tls = tls
         server.verbose = verbose_logging()  # type: ignore[attr-defined]
         return server
 
@@ -209,9 +253,14 @@ class ServerLayer(plone.testing.Layer):
         self["httpd"] = server
         self["http_host"] = host
         self["http_port"] = port
-        self["http_address"] = (
+        self["http_address"] = address = (
             f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
         )
+        self["http_scheme"] = server.url_scheme
+        self["http_url"] = f"{server.url_scheme}://{address}"
+        if self._tls is not None:
+            self["ca_bundle"] = self._tls.ca_bundle
+            self["ca_spki_hash"] = self._tls.spki_hash
         thread = threading.Thread(
             target=self.serve, name=f"{server.name} (accept)", daemon=True
         )
@@ -258,8 +307,18 @@ class ServerLayer(plone.testing.Layer):
                 "http_host",
                 "http_port",
                 "http_address",
+                "http_scheme",
+                "http_url",
+                "ca_bundle",
+                "ca_spki_hash",
             ):
                 try:
                     del self[key]
                 except KeyError:
                     pass  # never set: setUp failed before it got there
+            self._remove_tls()
+
+    def _remove_tls(self) -> None:
+        if self._tls is not None:
+            self._tls.remove()
+            self._tls = None

@@ -26,6 +26,7 @@ import errno
 import queue
 import selectors
 import socket
+import ssl
 import threading
 import time
 from collections.abc import Callable
@@ -57,6 +58,8 @@ def is_disconnect(exc: BaseException) -> bool:
     """Tell whether ``exc`` only means that the peer closed the connection."""
     if isinstance(exc, DISCONNECT_ERRORS):
         return True
+    if isinstance(exc, (ssl.SSLEOFError, ssl.SSLZeroReturnError)):
+        return True  # a TLS client that went away, with or without notice
     return isinstance(exc, OSError) and exc.errno in _DISCONNECT_ERRNOS
 
 
@@ -91,9 +94,12 @@ class Connection:
 
         Shutting the reading side wakes a thread blocked in recv() with
         end-of-file at once, while a response being written still goes out.
+        For a TLS connection this shuts the TCP socket under it:
+        ``SSLSocket.shutdown`` would also drop the TLS state, and a
+        response being written would go out unencrypted.
         """
         try:
-            self.sock.shutdown(how)
+            socket.socket.shutdown(self.sock, how)
         except OSError:
             pass  # already closed by the client or by its worker
 
@@ -220,7 +226,17 @@ class Server:
         When all workers are busy, each new connection starts one more, so
         connections never wait for each other; the pool shrinks only at
         shutdown.
+    :param ssl_context: serve HTTPS with this server-side context. The TLS
+        handshake runs on the connection's worker thread, never in the
+        accept loop, so a client that connects and never says anything
+        holds up no one else; a handshake that fails (plain HTTP sent to
+        the port, a client that does not trust the certificate) or takes
+        longer than ``handshake_timeout`` seconds closes that connection
+        silently.
     """
+
+    #: ``wsgi.url_scheme``: ``https`` when serving with an ``ssl_context``.
+    url_scheme = "http"
 
     def __init__(
         self,
@@ -232,8 +248,14 @@ class Server:
         shutdown_timeout: float = 5.0,
         threads: int = 4,
         server_name: str | None = None,
+        ssl_context: ssl.SSLContext | None = None,
+        handshake_timeout: float = 10.0,
     ) -> None:
         self.name = name
+        self.ssl_context = ssl_context
+        self.handshake_timeout = handshake_timeout
+        if ssl_context is not None:
+            self.url_scheme = "https"
         self.handler = handler
         self.shutdown_timeout = shutdown_timeout
         self.sockets = bind(host, port)
@@ -420,6 +442,9 @@ class Server:
     def _serve_connection(self, connection: Connection) -> None:
         connection.thread = threading.current_thread()
         try:
+            tls = self.ssl_context is not None
+            if tls and not self._handshake(connection):
+                return
             self.handler(connection, self)
         except BaseException as e:
             if not is_disconnect(e) and not self._stopping:
@@ -428,6 +453,33 @@ class Server:
                 )
         finally:
             connection.sock.close()
+
+    def _handshake(self, connection: Connection) -> bool:
+        """Wrap the connection in TLS; return whether the handshake worked."""
+        assert self.ssl_context is not None
+        raw = connection.sock
+        raw.settimeout(self.handshake_timeout)
+        # Until the handshake is done the connection counts as idle, so
+        # that settle() and shutdown() may close it.
+        connection.idle_known = True
+        with self._lock:
+            # Under the lock: shutdown() and settle() shut connections under
+            # it, and wrapping takes the file descriptor from ``raw``.
+            if self._stopping:
+                return False
+            tls = self.ssl_context.wrap_socket(
+                raw, server_side=True, do_handshake_on_connect=False
+            )
+            connection.sock = tls
+        try:
+            tls.do_handshake()
+        except (OSError, ValueError):
+            # ssl.SSLError, a timeout, a reset: not an HTTPS client, or one
+            # that does not trust us. Nothing to report.
+            return False
+        tls.settimeout(None)
+        connection.idle_known = False
+        return True
 
     def shutdown(self) -> None:
         """Stop accepting, close idle connections, wait (bounded) for the rest.
@@ -444,10 +496,8 @@ class Server:
         if self._ready.is_set():
             self._stopped.wait(self.shutdown_timeout)
         with self._lock:
-            connections = list(self._connections)
-        for connection in connections:
-            connection.shut()
-        with self._lock:
+            for connection in self._connections:
+                connection.shut()
             workers, self._workers, self._idle = self._workers, [], []
         for worker in workers:
             worker.tasks.put(None)

@@ -103,6 +103,9 @@ class Layer(ServerLayer):
                 "CONTENT_LENGTH": "",
                 "SCRIPT_NAME": "",
             }
+            if server.url_scheme == "https":
+                # What wsgiref's handler makes wsgi.url_scheme from.
+                server.base_environ["HTTPS"] = "on"
         server.set_app(app)
         self.start_server(server)
 
