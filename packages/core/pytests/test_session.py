@@ -113,3 +113,57 @@ def test_plugin_is_registered_by_entry_point(pytester):
         "--fixtures",
     )
     result.stdout.no_fnmatch_line("*static_server*")
+
+
+def test_layer_torn_down_at_session_end_under_zope_pytestlayer(pytester):
+    pytester.makeconftest(
+        textwrap.dedent(
+            """
+            import socket
+            from gocept.httpserverlayer import wsgi
+
+            events = []
+
+            class Layer(wsgi.Layer):
+                def setUp(self):
+                    events.append("setUp")
+                    super().setUp()
+
+                def tearDown(self):
+                    self.port_was = self["http_port"]
+                    super().tearDown()
+                    events.append("tearDown")
+
+            LAYER = Layer(wsgi_app=lambda e, s: [], name="LAYER")
+
+            def pytest_unconfigure(config):
+                assert events == ["setUp", "tearDown"], events
+                try:
+                    socket.create_connection(("localhost", LAYER.port_was), 2)
+                except OSError:
+                    print("LAYER TORN DOWN")
+                assert "http_port" not in LAYER._resources
+            """
+        )
+    )
+    pytester.makepyfile(
+        textwrap.dedent(
+            """
+            import unittest
+            from conftest import LAYER
+
+            class Tests(unittest.TestCase):
+                layer = LAYER
+
+                def test_one(self):
+                    assert self.layer["http_port"]
+
+                def test_two(self):
+                    assert self.layer["http_port"]
+            """
+        )
+    )
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-s")
+    result.assert_outcomes(passed=2)
+    result.stdout.fnmatch_lines(["LAYER TORN DOWN"])
+    assert result.ret == 0
