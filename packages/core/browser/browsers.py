@@ -226,7 +226,9 @@ class PlaywrightBrowser:
         return self.page.url
 
     def screenshot(self, path):
-        self.page.screenshot(path=str(path))
+        # Written here: with path= Playwright writes the file from a thread
+        # of its own, which zope.testrunner reports as left behind.
+        pathlib.Path(path).write_bytes(self.page.screenshot())
 
     def page_source(self):
         return self.page.content()
@@ -363,10 +365,14 @@ class BrowserTestCase(unittest.TestCase):
             self.save_artifacts()
             raise
 
+    def artifact_stem(self):
+        """Return the path of this test's artifacts, without suffix."""
+        return str(artifacts_dir() / re.sub(r"[^\w.-]", "_", self.id()))
+
     def save_artifacts(self):
         """Save a screenshot, the page source and the browser console."""
         directory = artifacts_dir()
-        stem = str(directory / re.sub(r"[^\w.-]", "_", self.id()))
+        stem = self.artifact_stem()
         try:
             directory.mkdir(parents=True, exist_ok=True)
             self.browser.screenshot(f"{stem}.png")
