@@ -56,7 +56,7 @@ ADD_WASM = bytes(
     [
         *b"\0asm",  # magic
         *(1, 0, 0, 0),  # version 1
-        *(1, 7, 1, 0x60, 2, 0x7F, 0x7F, 1, 0x7F),  # type: (i32, i32) -> i32
+        *(1, 7, 1, 0x60, 2, 0x7F, 0x7F, 1, 0x7F),  # types: (i32, i32) -> i32
         *(3, 2, 1, 0),  # function 0 has type 0
         *(7, 7, 1, 3, *b"add", 0, 0),  # export "add" = function 0
         # code: local.get 0, local.get 1, i32.add, end
