@@ -61,14 +61,14 @@ class SeleniumBrowser:
 
     tool = "selenium"
 
-    def __init__(self, profile):
+    def __init__(self, profile, args=()):
         import selenium.webdriver
         from selenium.webdriver.chrome.options import Options
         from selenium.webdriver.chrome.service import Service
 
         options = Options()
         options.binary_location = CHROMIUM
-        for flag in FLAGS:
+        for flag in (*FLAGS, *args):
             options.add_argument(flag)
         options.add_argument(f"--user-data-dir={profile}")
         options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
@@ -165,7 +165,7 @@ class PlaywrightBrowser:
 
     tool = "playwright"
 
-    def __init__(self, profile):
+    def __init__(self, profile, args=()):
         from playwright.sync_api import sync_playwright
 
         self.playwright = sync_playwright().start()
@@ -174,7 +174,7 @@ class PlaywrightBrowser:
                 profile,
                 executable_path=CHROMIUM,
                 headless=True,
-                args=list(FLAGS),
+                args=[*FLAGS, *args],
             )
         except BaseException:
             self.playwright.stop()
