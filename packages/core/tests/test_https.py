@@ -358,10 +358,10 @@ class LifecycleTest(unittest.TestCase):
         )
         layer.host = "127.0.0.1"
         layer.port = blocker.getsockname()[1]
-        before = set(os.listdir(tempfile.gettempdir()))
+        before = tls_directories()
         with self.assertRaises(OSError):
             layer.setUp()
-        self.assertEqual(before, set(os.listdir(tempfile.gettempdir())))
+        self.assertEqual(before, tls_directories())
 
     def test_teardown_fast_with_idle_tls_connections(self):
         layer = gocept.httpserverlayer.wsgi.Layer(
@@ -409,6 +409,16 @@ class LifecycleTest(unittest.TestCase):
         wait_idle(server)
         self.assertFalse(server._connections)
         self.assertLess(time.monotonic() - start, 2)
+
+
+def tls_directories():
+    # Only the layer's own: other processes (parallel test workers) make
+    # and remove temporary directories meanwhile.
+    return {
+        name
+        for name in os.listdir(tempfile.gettempdir())
+        if name.startswith("gocept.httpserverlayer.tls-")
+    }
 
 
 def chromium(*extra):

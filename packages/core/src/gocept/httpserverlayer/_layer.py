@@ -10,6 +10,7 @@ from typing import Any
 
 import plone.testing
 
+from gocept.httpserverlayer._http import serve_wsgi
 from gocept.httpserverlayer._records import RequestLog
 from gocept.httpserverlayer._report import verbose_logging
 from gocept.httpserverlayer._server import Error
@@ -242,6 +243,7 @@ class ServerLayer(plone.testing.Layer):
             raise
         self._tls = tls
         server.verbose = verbose_logging()  # type: ignore[attr-defined]
+        server.connections_start_idle = handler is serve_wsgi
         return server
 
     def start_server(self, server: Server) -> None:

@@ -333,6 +333,7 @@ class Server:
             except OSError:
                 pass
             connection = Connection(sock, address)
+            connection.idle_known = self.connections_start_idle
             with self._lock:
                 if self._stopping:
                     sock.close()
@@ -427,6 +428,11 @@ class Server:
         deadline = time.monotonic() + 1.0
         for worker in ending:
             worker.thread.join(max(0.0, deadline - time.monotonic()))
+
+    #: True when the handler keeps ``Connection.state`` (the WSGI engine
+    #: does): a connection that no worker has picked up yet then counts as
+    #: idle, so that settle() closes it too.
+    connections_start_idle = False
 
     #: True while :meth:`settle` waits for busy connections to become idle;
     #: a protocol handler then calls :meth:`now_idle` when one does.
