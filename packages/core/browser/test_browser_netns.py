@@ -26,6 +26,8 @@ import subprocess
 import sys
 import unittest
 
+import browsers
+
 HERE = pathlib.Path(__file__).resolve().parent
 SERVER_ADDRESS = "10.213.7.1"
 CLIENT_ADDRESS = "10.213.7.2"
@@ -130,6 +132,9 @@ class NetworkNamespaceTest(unittest.TestCase):
 
     def fetch(self, tool, url, ns=None):
         """Load ``url`` with ``tool`` in the client namespace (or ``ns``)."""
+        missing = tool != "http" and browsers._missing(tool)
+        if missing:
+            self.skipTest(f"not installed: {missing}")
         result = subprocess.run(
             ["ip", "netns", "exec", ns or self.client_ns, sys.executable]
             + [str(HERE / "netns_client.py"), tool, url],
