@@ -1,19 +1,31 @@
 #!/usr/bin/env bash
-# Install the headless browser the demo and the browser tests drive:
-# Debian's chromium and chromium-driver. Safe to run again: when both are
-# there already, it only prints their versions.
+# Install what the demo and the browser tests drive and use: Debian's
+# chromium and chromium-driver, ffmpeg (makes the video the seeking test
+# plays) and iproute2 (network namespaces for the other-host tests). Safe to
+# run again: what is there already is left alone, and versions are printed.
 set -euo pipefail
 
 CHROMIUM=/usr/bin/chromium
 CHROMEDRIVER=/usr/bin/chromedriver
-PACKAGES=(chromium chromium-driver)
+# Debian package and a file it installs.
+declare -A NEEDED=(
+    [chromium]="$CHROMIUM"
+    [chromium-driver]="$CHROMEDRIVER"
+    [ffmpeg]=/usr/bin/ffmpeg
+    [iproute2]=/usr/sbin/ip
+)
 
 print_versions() {
     "$CHROMIUM" --version 2>/dev/null
     "$CHROMEDRIVER" --version
 }
 
-if [[ -x "$CHROMIUM" && -x "$CHROMEDRIVER" ]]; then
+missing=()
+for package in "${!NEEDED[@]}"; do
+    [[ -x "${NEEDED[$package]}" ]] || missing+=("$package")
+done
+
+if [[ ${#missing[@]} -eq 0 ]]; then
     print_versions
     exit 0
 fi
@@ -23,14 +35,14 @@ if [[ "$(id -u)" -eq 0 ]]; then
 elif command -v sudo >/dev/null 2>&1; then
     as_root=(sudo)
 else
-    echo "error: $CHROMIUM or $CHROMEDRIVER is missing and this script" \
-        "is not running as root (and sudo is not available): install the" \
-        "Debian packages ${PACKAGES[*]} as root." >&2
+    echo "error: the Debian packages ${missing[*]} are missing and this" \
+        "script is not running as root (and sudo is not available):" \
+        "install them as root." >&2
     exit 1
 fi
 
-echo "Installing ${PACKAGES[*]} ..."
+echo "Installing ${missing[*]} ..."
 "${as_root[@]}" apt-get update -qq
 "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive \
-    apt-get install -y -qq "${PACKAGES[@]}"
+    apt-get install -y -qq "${missing[@]}"
 print_versions
