@@ -219,10 +219,16 @@ class BetweenTestsTest(unittest.TestCase):
 
     def setUp(self):
         self.release = threading.Event()
+        self.slow_done = threading.Event()
+        self.seen = []
 
         def app(environ, start_response):
+            self.seen.append(environ["PATH_INFO"])
             if environ["PATH_INFO"] == "/block":
                 self.release.wait(10)
+            if environ["PATH_INFO"] == "/slow":
+                time.sleep(0.3)
+                self.slow_done.set()
             return hello(environ, start_response)
 
         self.layer = make_layer(app)
@@ -242,13 +248,54 @@ class BetweenTestsTest(unittest.TestCase):
             self.layer.testTearDown()
             self.assertEqual(b"", sock.recv(10))
 
-    def test_request_being_answered_is_left_alone(self):
-        with connect(self.layer) as sock:
+    def test_request_running_past_the_bound_is_reported_and_goes_on(self):
+        self.layer.settle_timeout = 0.2
+        with connect(self.layer) as sock, captured_stderr() as stderr:
             sock.sendall(b"GET /block HTTP/1.1\r\nHost: x\r\n\r\n")
             time.sleep(0.05)
+            start = time.monotonic()
             self.layer.testTearDown()
+            self.assertLess(time.monotonic() - start, 2)
             self.release.set()
             self.assertIn(b"Hello world", sock.recv(4096))
+        self.assertIn(
+            "still running 0.2 s after the end of their test: GET /block",
+            stderr.getvalue(),
+        )
+
+    def test_testTearDown_waits_for_a_request_that_finishes_in_time(self):
+        with connect(self.layer) as sock:
+            sock.sendall(b"GET /slow HTTP/1.1\r\nHost: x\r\n\r\n")
+            time.sleep(0.05)
+            self.layer.testTearDown()
+            self.assertTrue(self.slow_done.is_set())
+            self.assertIn(b"Hello world", sock.recv(4096))
+
+    def test_request_between_tests_waits_for_the_next_test(self):
+        self.layer.testTearDown()
+        with connect(self.layer) as sock:
+            sock.settimeout(0.3)
+            sock.sendall(b"GET /late HTTP/1.1\r\nHost: x\r\n\r\n")
+            with self.assertRaises(TimeoutError):
+                sock.recv(4096)  # held: no answer between tests
+            self.assertEqual([], self.seen)
+            self.layer.testSetUp()
+            sock.settimeout(10)
+            self.assertIn(b"Hello world", sock.recv(4096))
+        self.assertEqual(["/late"], self.seen)
+        self.layer["http_requests"].assert_requested("GET", "/late", 200)
+
+    def test_held_request_is_dropped_at_tearDown(self):
+        self.layer.testTearDown()
+        with connect(self.layer) as sock:
+            sock.sendall(b"GET /late HTTP/1.1\r\nHost: x\r\n\r\n")
+            time.sleep(0.05)
+            start = time.monotonic()
+            self.layer.tearDown()
+            self.addCleanup(self.layer.setUp)  # the cleanup tears down
+            self.assertLess(time.monotonic() - start, 2)
+            self.assertEqual(b"", sock.recv(4096))
+        self.assertEqual([], self.seen)
 
     def test_workers_the_test_needed_end_at_testTearDown(self):
         before = self.workers()

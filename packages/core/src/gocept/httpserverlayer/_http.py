@@ -655,6 +655,10 @@ def serve_wsgi(connection: Connection, server: Server) -> None:
                     method, environ["REQUEST_URI"], 0, None, head[3]
                 )
                 exchange.records = server.records
+            if not server.gate.is_set() and not server.wait_for_test(
+                connection
+            ):
+                return
             if not _respond(
                 server.application, environ, exchange, sock, connection, server
             ):

@@ -108,7 +108,10 @@ class ServerLayer(plone.testing.Layer):
     one, else ``GOCEPT_HTTP_APP_HOST``, else ``localhost``; the port likewise
     from ``port``, ``GOCEPT_HTTP_APP_PORT``, else 0 (the OS picks one).
     ``shutdown_timeout`` bounds how long tearDown waits for a request that is
-    still being answered. ``threads`` worker threads start with the
+    still being answered, ``settle_timeout`` how long testTearDown does;
+    from testTearDown to the next testSetUp the server holds requests that
+    arrive (a browser's late XHR), so that none runs while one test's state
+    gives way to the next. ``threads`` worker threads start with the
     server, and at every testSetUp the layer starts more until that many
     are idle; when all are busy, another one starts for each new
     connection. At testTearDown the layer closes the connections that
@@ -125,6 +128,7 @@ class ServerLayer(plone.testing.Layer):
     """
 
     shutdown_timeout: float = 5.0
+    settle_timeout: float = 2.0
     threads: int = 4
     #: Seconds a client has for its TLS handshake (HTTPS only).
     handshake_timeout: float = 10.0
@@ -278,12 +282,15 @@ class ServerLayer(plone.testing.Layer):
     def testSetUp(self) -> None:
         """Provide idle worker threads for the test (see ``threads``), and
         an empty record of requests."""
-        self["httpd"].records.clear()
-        self["httpd"].top_up()
+        server = self["httpd"]
+        server.records.clear()
+        server.top_up()
+        server.release()
 
     def testTearDown(self) -> None:
-        """Close idle keep-alive connections, end the test's extra workers."""
-        self["httpd"].settle()
+        """Let the test's requests finish, hold new ones until the next
+        test, close idle keep-alive connections, end extra workers."""
+        self["httpd"].settle(self.settle_timeout)
 
     def serve(self) -> None:
         """Run the server's accept loop (on ``httpd_thread``)."""

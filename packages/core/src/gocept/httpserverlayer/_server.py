@@ -80,7 +80,7 @@ class Connection:
     close idle connections between tests and say what shutdown interrupted.
     """
 
-    __slots__ = ("sock", "address", "thread", "state", "idle_known")
+    __slots__ = ("sock", "address", "thread", "state", "idle_known", "held")
 
     def __init__(self, sock: socket.socket, address: Any) -> None:
         self.sock = sock
@@ -88,6 +88,7 @@ class Connection:
         self.thread: threading.Thread | None = None
         self.state: str | None = None
         self.idle_known = False
+        self.held = False  # waiting at the gate for the next test
 
     def shut(self, how: int = socket.SHUT_RD) -> None:
         """Shut the socket's reading side (or ``how``), if still open.
@@ -271,6 +272,10 @@ class Server:
         self._stopped = threading.Event()
         self._stopping = False
         self._wake_r, self._wake_w = socket.socketpair()
+        #: Closed by settle() at the end of a test, opened by release() at
+        #: the start of the next: requests wait for it before they run.
+        self.gate = threading.Event()
+        self.gate.set()
         self._workers: list[_Worker] = []
         # Idle workers, the one that became idle last at the end: it is
         # the first to get a connection again.
@@ -382,39 +387,52 @@ class Server:
                     self._idle.append(worker)
                 self._changed.notify_all()
 
-    def settle(self, timeout: float = 0.5) -> None:
-        """Close idle keep-alive connections; end extra idle workers.
+    def settle(self, timeout: float = 2.0) -> None:
+        """Let the test's requests finish; hold new ones; tidy up.
 
-        The layers call this at testTearDown. Connections that a client
-        keeps open between requests (browsers do) would otherwise hold
-        worker threads from one test into the next, and zope.testrunner
-        reports every thread that a test leaves running: so idle
-        connections are closed (clients open new ones, as browsers do
-        without fuss), and the newest idle workers beyond ``threads`` end.
-        Requests still being answered after ``timeout`` seconds are left
-        alone.
+        The layers call this at testTearDown, before the test's state (a
+        ZODB, a document root) is rolled back, and :meth:`release` at the
+        next testSetUp:
+
+        - a request that arrives from now on waits (a browser's late XHR)
+          until the next test starts, so no request runs halfway through
+          the change from one test's state to the next;
+        - requests that are being answered may finish, for up to
+          ``timeout`` seconds; one still running then is reported by
+          method and path, and goes on;
+        - idle keep-alive connections are closed: they would hold worker
+          threads from one test into the next, and zope.testrunner reports
+          every thread that a test leaves running (clients open new ones,
+          as browsers do without fuss);
+        - the newest idle workers beyond ``threads`` end.
         """
+        self.gate.clear()
         deadline = time.monotonic() + timeout
         closed: set[Connection] = set()
         with self._lock:
             self.settling = True
             while True:
-                busy = False
+                busy = []
                 for connection in self._connections:
                     if not connection.idle_known or connection in closed:
                         continue
                     if connection.state is None:
                         connection.shut()
                         closed.add(connection)
-                    else:
-                        # Most likely just done with a response whose end
-                        # the client has already read: idle in a moment.
-                        busy = True
+                    elif not connection.held:
+                        busy.append(connection)
                 left = deadline - time.monotonic()
                 if left <= 0 or not (busy or closed & self._connections):
                     break
                 self._changed.wait(min(left, 0.05))
             self.settling = False
+            if busy:
+                warn(
+                    f"{self.name}: request(s) still running {timeout} s"
+                    " after the end of their test: "
+                    + ", ".join(c.describe() for c in busy)
+                    + "; they go on while the next test sets up."
+                )
             extra = len(self._workers) - self.threads
             ending = sorted(self._idle, key=lambda w: w.number)[-extra:]
             if extra <= 0 or not ending:
@@ -428,6 +446,27 @@ class Server:
         deadline = time.monotonic() + 1.0
         for worker in ending:
             worker.thread.join(max(0.0, deadline - time.monotonic()))
+
+    def release(self) -> None:
+        """Let requests held by :meth:`settle` run (the next test started)."""
+        self.gate.set()
+
+    def wait_for_test(self, connection: Connection) -> bool:
+        """Hold a request that arrived between two tests until the next one.
+
+        A protocol handler calls this before it runs a request while the
+        gate is closed; False means that the server stops instead.
+        """
+        connection.held = True
+        with self._lock:
+            self._changed.notify_all()  # settle() need not wait for it
+        try:
+            while not self.gate.wait(0.05):
+                if self._stopping:
+                    return False
+            return not self._stopping
+        finally:
+            connection.held = False
 
     #: True when the handler keeps ``Connection.state`` (the WSGI engine
     #: does): a connection that no worker has picked up yet then counts as
@@ -495,6 +534,7 @@ class Server:
         names each request still running.
         """
         self._stopping = True
+        self.gate.set()  # held requests see the server stop
         try:
             self._wake_w.send(b"x")
         except OSError:
