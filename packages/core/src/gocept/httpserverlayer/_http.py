@@ -27,6 +27,7 @@ from gocept.httpserverlayer._body import BadRequest
 from gocept.httpserverlayer._body import ChunkedInput
 from gocept.httpserverlayer._body import LengthInput
 from gocept.httpserverlayer._records import Request
+from gocept.httpserverlayer._records import ServerError
 from gocept.httpserverlayer._report import report_exception
 from gocept.httpserverlayer._report import request_line
 from gocept.httpserverlayer._report import warn
@@ -708,9 +709,14 @@ def _respond(
             return False
         if isinstance(e, (KeyboardInterrupt, SystemExit)):
             raise
-        report_exception(
-            f"{server.name}: exception in the application while serving"
-            f" {connection.describe()}"
+        server.errors.append(
+            ServerError(
+                connection.describe(),
+                report_exception(
+                    f"{server.name}: exception in the application while"
+                    f" serving {connection.describe()}"
+                ),
+            )
         )
         if not exchange.head_sent:
             exchange.record(500)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 import threading
+import unittest
 from types import FrameType
 from typing import Any
 
@@ -84,6 +85,35 @@ def _check_fixed_port(port: int) -> None:
         )
 
 
+def _running_test() -> unittest.TestCase | None:
+    """The unittest test being set up, found in the calling frames.
+
+    zope.testrunner calls the layers' testSetUp from its startTest(test).
+    """
+    frame: FrameType | None = sys._getframe(2)
+    while frame is not None:
+        for name in ("test", "self"):
+            candidate = frame.f_locals.get(name)
+            if isinstance(candidate, unittest.TestCase):
+                return candidate
+        frame = frame.f_back
+    return None
+
+
+def _fail_on_server_errors(server: Server) -> None:
+    """A test cleanup: fail with the tracebacks the server caught."""
+    errors = list(server.errors)
+    if not errors:
+        return
+    parts = [
+        f"The HTTP server caught {len(errors)} exception(s) during this"
+        " test (fail_on_server_errors is on):"
+    ]
+    for error in errors:
+        parts.append(f"While serving {error.request}:\n{error.traceback}")
+    raise AssertionError("\n".join(parts))
+
+
 class ServerLayer(plone.testing.Layer):
     """A layer that runs an HTTP server for the tests that use it.
 
@@ -129,6 +159,9 @@ class ServerLayer(plone.testing.Layer):
 
     shutdown_timeout: float = 5.0
     settle_timeout: float = 2.0
+    #: Fail the test during which the server caught an exception (None:
+    #: as GOCEPT_HTTP_FAIL_ON_SERVER_ERRORS says; off by default).
+    fail_on_server_errors: bool | None = None
     threads: int = 4
     #: Seconds a client has for its TLS handshake (HTTPS only).
     handshake_timeout: float = 10.0
@@ -199,7 +232,11 @@ class ServerLayer(plone.testing.Layer):
     def https(self, value: bool) -> None:
         self.__dict__["_https"] = value
 
-    # Lifecycle. setUp runs the steps in this order, tearDown the reverse.
+    def _fails_on_server_errors(self) -> bool:
+        if self.fail_on_server_errors is not None:
+            return bool(self.fail_on_server_errors)
+        value = os.environ.get("GOCEPT_HTTP_FAIL_ON_SERVER_ERRORS", "")
+        return value.strip().lower() in ("1", "true", "yes", "on")
 
     @property
     def bind_host(self) -> str:
@@ -221,6 +258,8 @@ class ServerLayer(plone.testing.Layer):
     @bind_host.setter
     def bind_host(self, value: str) -> None:
         self.__dict__["_bind_host"] = value
+
+    # Lifecycle. setUp runs the steps in this order, tearDown the reverse.
 
     def make_server(self, handler: Handler) -> Server:
         """Create the (bound, not yet running) server."""
@@ -256,6 +295,7 @@ class ServerLayer(plone.testing.Layer):
         port = server.server_port
         server.records = RequestLog()
         self["http_requests"] = server.records
+        self["http_errors"] = server.errors
         self["httpd"] = server
         self["http_host"] = host
         self["http_port"] = port
@@ -284,6 +324,11 @@ class ServerLayer(plone.testing.Layer):
         an empty record of requests."""
         server = self["httpd"]
         server.records.clear()
+        server.errors.clear()
+        if self._fails_on_server_errors():
+            test = _running_test()
+            if test is not None:
+                test.addCleanup(_fail_on_server_errors, server)
         server.top_up()
         server.release()
 
@@ -311,6 +356,7 @@ class ServerLayer(plone.testing.Layer):
         finally:
             for key in (
                 "http_requests",
+                "http_errors",
                 "httpd",
                 "httpd_thread",
                 "http_host",

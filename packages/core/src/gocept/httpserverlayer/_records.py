@@ -77,6 +77,24 @@ class Request:
         return repr(self)[1:-1]
 
 
+class ServerError:
+    """An exception the server caught while it served a request.
+
+    :ivar request: what was being served (``"GET /path from host:port"``).
+    :ivar traceback: the formatted traceback.
+    """
+
+    __slots__ = ("request", "traceback")
+
+    def __init__(self, request: str, traceback: str) -> None:
+        self.request = request
+        self.traceback = traceback
+
+    def __repr__(self) -> str:
+        last = self.traceback.strip().splitlines()[-1:]
+        return f"<ServerError serving {self.request}: {''.join(last)}>"
+
+
 class RequestLog:
     """The requests a layer's server answered during the current test.
 

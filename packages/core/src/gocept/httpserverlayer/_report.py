@@ -63,9 +63,13 @@ def _emit(level: int, message: str, exc_info: bool = False) -> None:
         pass  # stderr closed at interpreter exit: nothing left to tell
 
 
-def report_exception(message: str) -> None:
-    """Report the exception being handled, with its traceback, once."""
+def report_exception(message: str) -> str:
+    """Report the exception being handled, with its traceback, once.
+
+    Returns the traceback as text.
+    """
     _emit(logging.ERROR, message, exc_info=True)
+    return traceback.format_exc()
 
 
 def warn(message: str) -> None:

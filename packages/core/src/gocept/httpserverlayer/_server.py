@@ -33,6 +33,7 @@ from collections.abc import Callable
 from typing import Any
 
 from gocept.httpserverlayer._records import RequestLog
+from gocept.httpserverlayer._records import ServerError
 from gocept.httpserverlayer._report import report_exception
 from gocept.httpserverlayer._report import warn
 
@@ -265,6 +266,8 @@ class Server:
         self.server_name = server_name or host
         self.server_port: int = self.server_address[1]
         self._connections: set[Connection] = set()
+        #: Exceptions caught while serving, since the current test began.
+        self.errors: list[ServerError] = []
         self._lock = threading.Lock()
         # Notified when a worker is done with a connection.
         self._changed = threading.Condition(self._lock)
@@ -493,8 +496,14 @@ class Server:
             self.handler(connection, self)
         except BaseException as e:
             if not is_disconnect(e) and not self._stopping:
-                report_exception(
-                    f"{self.name} failed serving {connection.describe()}"
+                self.errors.append(
+                    ServerError(
+                        connection.describe(),
+                        report_exception(
+                            f"{self.name} failed serving"
+                            f" {connection.describe()}"
+                        ),
+                    )
                 )
         finally:
             connection.sock.close()
