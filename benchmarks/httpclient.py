@@ -6,12 +6,16 @@ Run as a script, it is the load client process: one workload, JSON on stdout.
     python httpclient.py download --port P --path /big.bin --duration 3
     python httpclient.py concurrent --port P --clients 32 --per-client 10
 
+With --ca PEM, every connection is TLS, verified against that CA bundle
+(ssl.create_default_context(cafile=PEM)) for the host 127.0.0.1.
+
 Only the standard library is used, and only 127.0.0.1 is contacted.
 """
 
 import argparse
 import json
 import socket
+import ssl
 import sys
 import threading
 import time
@@ -37,9 +41,18 @@ def build_request(path, close=False, host=HOST):
 class Connection:
     """One HTTP/1.1 connection; knows whether the server keeps it open."""
 
-    def __init__(self, port, host=HOST, timeout=10.0):
-        self.sock = socket.create_connection((host, port), timeout=timeout)
-        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    def __init__(self, port, host=HOST, timeout=10.0, ca=None):
+        sock = socket.create_connection((host, port), timeout=timeout)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        if ca is not None:  # TLS, verified against the given CA bundle
+            if not isinstance(ca, ssl.SSLContext):
+                ca = tls_context(ca)
+            try:
+                sock = ca.wrap_socket(sock, server_hostname=host)
+            except BaseException:
+                sock.close()
+                raise
+        self.sock = sock
         self.buf = b""
         self.open = True  # False once the server said it will close
 
@@ -127,22 +140,39 @@ class Connection:
             chunks.append(chunk)
 
 
-def get_once(port, path="/", host=HOST, timeout=5.0):
+def tls_context(ca_bundle):
+    """A client context that trusts exactly the CA in `ca_bundle` (PEM)."""
+    return ssl.create_default_context(cafile=ca_bundle)
+
+
+def get_once(port, path="/", host=HOST, timeout=5.0, ca=None):
     """One request on a fresh connection (Connection: close)."""
-    conn = Connection(port, host, timeout)
+    conn = Connection(port, host, timeout, ca=ca)
     try:
         return conn.request(build_request(path, close=True))
     finally:
         conn.close()
 
 
-def rps(port, path, duration, close=False, max_requests=None, expect=None):
+def rps(
+    port,
+    path,
+    duration,
+    close=False,
+    max_requests=None,
+    expect=None,
+    ca=None,
+):
     """Requests/s over one keep-alive connection, or a connection per request.
 
     If the server closes a keep-alive connection, the client reconnects and
     counts it (`reconnects`): the server does not keep connections alive.
+    With `ca` (a CA bundle path), over TLS; the handshake of each connection
+    counts in the time.
     """
     raw = build_request(path, close=close)
+    if ca is not None:
+        ca = tls_context(ca)
     if max_requests is None:
         max_requests = 15000 if close else 10_000_000
     conn = None
@@ -159,7 +189,7 @@ def rps(port, path, duration, close=False, max_requests=None, expect=None):
                     conn.close()
                     if not close:
                         reconnects += 1
-                conn = Connection(port)
+                conn = Connection(port, ca=ca)
             status, length, body = conn.request(raw)
             if status != 200:
                 errors += 1
@@ -168,7 +198,7 @@ def rps(port, path, duration, close=False, max_requests=None, expect=None):
             if close:
                 conn.close()
             done += 1
-        except (OSError, ServerClosed, ValueError):
+        except (OSError, ServerClosed, ValueError):  # ssl.SSLError too
             errors += 1
             if conn is not None:
                 conn.close()
@@ -316,6 +346,7 @@ def main(argv=None):
     p.add_argument("--per-client", type=int, default=10)
     p.add_argument("--deadline", type=float, default=20.0)
     p.add_argument("--expect", default=None)
+    p.add_argument("--ca", default=None, help="CA bundle (PEM): use TLS")
     p.add_argument(
         "--warmup",
         type=float,
@@ -323,11 +354,13 @@ def main(argv=None):
         help="seconds of the same load first, not counted",
     )
     a = p.parse_args(argv)
+    if a.ca is not None and a.workload != "rps":
+        p.error("--ca is supported by the rps workload only")
     if a.workload == "rps":
         expect = a.expect.encode() if a.expect is not None else None
         if a.warmup:
-            rps(a.port, a.path, a.warmup, a.close, max_requests=2000)
-        out = rps(a.port, a.path, a.duration, a.close, expect=expect)
+            rps(a.port, a.path, a.warmup, a.close, max_requests=2000, ca=a.ca)
+        out = rps(a.port, a.path, a.duration, a.close, expect=expect, ca=a.ca)
     elif a.workload == "download":
         out = download(a.port, a.path, a.duration, a.size)
     else:

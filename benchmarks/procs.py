@@ -111,6 +111,7 @@ class Server:
             self.kill()
             raise Failed((first or {}).get("error", "server did not start"))
         self.port = first["port"]
+        self.ca_bundle = first.get("ca_bundle")  # HTTPS: the CA to trust
 
     def _next(self, timeout):
         deadline = time.monotonic() + timeout

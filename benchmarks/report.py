@@ -5,6 +5,7 @@ import statistics
 CEILING = "asyncio (ceiling)"
 REFERENCE = "4.0"
 OURS = "ours"
+OURS_HTTPS = "ours-https"
 
 
 def median(xs):
@@ -107,7 +108,7 @@ def figure_table(title, entries, fmt, lower_is_better, extra=(), note=None):
     return table(title, headers, rows, note)
 
 
-def best_peer(entries, lower_is_better, exclude=(OURS, REFERENCE)):
+def best_peer(entries, lower_is_better, exclude=(OURS, OURS_HTTPS, REFERENCE)):
     peers = [
         e
         for e in entries
@@ -121,6 +122,25 @@ def best_peer(entries, lower_is_better, exclude=(OURS, REFERENCE)):
         (lambda e: e["value"]) if lower_is_better else (lambda e: -e["value"])
     )
     return min(peers, key=key)
+
+
+def https_line(name, entries, fmt, extra=""):
+    """`name: ours-https X | ours-http Y (Zx)`, Z = HTTPS / plain."""
+    by = {e["subject"]: e for e in entries}
+    if OURS_HTTPS not in by:
+        return None
+
+    def shown(e):
+        if e is None:
+            return "n/a"
+        return e.get("text") or fmt(e.get("value"))
+
+    https, plain = by.get(OURS_HTTPS), by.get(OURS)
+    line = f"{name}: ours-https {shown(https)} | ours-http {shown(plain)}"
+    hv, pv = https.get("value"), plain and plain.get("value")
+    if hv and pv:
+        line += f" ({fmt_ratio(hv / pv)})"
+    return line + extra
 
 
 def summary_line(name, entries, fmt, lower_is_better, target=None):

@@ -4,7 +4,8 @@
 
 Figures (see README.md): (a) lifecycle, (b) tearDown with clients holding
 connections, (c) small-response requests/s, (d) 32 concurrent clients on a
-50 ms app, (e) static files, (f) growth of threads/fds/RSS.  Every server runs
+50 ms app, (e) static files, (f) growth of threads/fds/RSS; (a) and (c)
+keep-alive also show ours over HTTPS beside plain ours.  Every server runs
 in its own process, every load client too; results go to
 benchmarks/results/latest.json.
 """
@@ -60,7 +61,7 @@ class Context:
     def interp(self, key):
         if key == "4.0":
             return self.ref, self.ref_why
-        if key == "ours" and self.ours_why:
+        if key.startswith("ours") and self.ours_why:
             return None, self.ours_why
         return self.own, None
 
@@ -133,7 +134,7 @@ def targets():
         peers = [
             e.get("value") or 0
             for e in entries
-            if e["subject"] not in ("ours", "4.0", "asyncio")
+            if e["subject"] not in ("ours", "ours-https", "4.0", "asyncio")
         ]
         ok = v and (not ref or v >= 1.5 * ref) and all(v > p for p in peers)
         return _ok(ok), "at least 1.5x 4.0 and above every peer"
@@ -159,6 +160,18 @@ def summary(ctx, res):
                 "lifecycle median", res["a"], report.fmt_time, True, lifecycle
             )
         )
+        first = {e["subject"]: e.get("first") for e in res["a"]}
+        line = report.https_line(
+            "HTTPS lifecycle median",
+            res["a"],
+            report.fmt_time,
+            "  [HTTPS/plain time; first cycle of a process, trustme and "
+            f"cryptography imported in it: "
+            f"{report.fmt_time(first.get('ours-https'))} "
+            f"(plain {report.fmt_time(first.get('ours'))})]",
+        )
+        if line:
+            lines.append(line)
     if "b" in res:
         lines.append(
             report.summary_line(
@@ -197,6 +210,14 @@ def summary(ctx, res):
                 rps,
             )
         )
+        line = report.https_line(
+            "HTTPS keep-alive",
+            res["c"]["keepalive"],
+            report.fmt_rate,
+            "  [HTTPS/plain throughput; one TLS connection]",
+        )
+        if line:
+            lines.append(line)
         lines.append(
             report.summary_line(
                 "13-byte response, new connection each",

@@ -1,10 +1,13 @@
 """The server process: one subject, one job, JSON lines on stdout.
 
     python runner.py serve SUBJECT APP [--threads N] [--srcdir DIR]
-        start the server, print {"port": P}, wait for "stop" on stdin,
+        start the server, print {"port": P, "ca_bundle": PEM or null}, wait
+        for "stop" on stdin,
         stop it, print resource figures of this process.
     python runner.py lifecycle SUBJECT --cycles N [--max-seconds S]
-        setUp + first successful request + tearDown, timed in-process.
+        setUp + first successful request + tearDown, timed in-process
+        (over TLS, verified against the layer's ca_bundle, for ours-https);
+        the first, warm-up cycle is reported apart as "first".
     python runner.py teardown SUBJECT --mode idle|silent|partial --reps N
         time tearDown while a client holds a connection; a watchdog ends the
         process after 5 s and reports a hang.
@@ -48,12 +51,15 @@ def resources():
     }
 
 
-def first_request(port, timeout=5.0):
-    """Retry until the server gives a correct answer (or time runs out)."""
+def first_request(port, timeout=5.0, ca=None):
+    """Retry until the server gives a correct answer (or time runs out).
+
+    With `ca` (a CA bundle path), over TLS verified against it.
+    """
     deadline = time.perf_counter() + timeout
     while True:
         try:
-            status, _, body = httpclient.get_once(port, "/")
+            status, _, body = httpclient.get_once(port, "/", ca=ca)
             if status == 200 and body == HELLO:
                 return
             problem = f"status {status}, body {body[:40]!r}"
@@ -67,7 +73,7 @@ def first_request(port, timeout=5.0):
 def cycle(subject):
     port = subject.start("hello")
     subject.test_setup()
-    first_request(port)
+    first_request(port, ca=subject.ca_bundle)
     subject.test_teardown()
     subject.stop()
 
@@ -77,7 +83,7 @@ def do_serve(a):
     subject = make_subject(a.subject, a.threads)
     port = subject.start(a.app, a.srcdir)
     subject.test_setup()
-    emit({"port": port})
+    emit({"port": port, "ca_bundle": subject.ca_bundle})
     for line in sys.stdin:
         if line.strip() == "stop":
             break
@@ -105,14 +111,17 @@ def do_lifecycle(a):
     the request and skip their idle poll, which no real test run does.
     """
     subject = make_subject(a.subject)
-    cycle(subject)  # warm-up: imports, first-time allocations
+    subject.prepare()
+    t0 = time.perf_counter()
+    cycle(subject)  # warm-up: imports (trustme for HTTPS), first allocations
+    first = time.perf_counter() - t0
     up, down = [], []
     limit = time.perf_counter() + a.max_seconds
     for _ in range(a.cycles):
         t0 = time.perf_counter()
         port = subject.start("hello")
         subject.test_setup()
-        first_request(port)
+        first_request(port, ca=subject.ca_bundle)
         subject.test_teardown()
         t1 = time.perf_counter()
         time.sleep(0.002)
@@ -128,6 +137,7 @@ def do_lifecycle(a):
             "setup_request": up,
             "teardown": down,
             "times": [u + d for u, d in zip(up, down, strict=True)],
+            "first": first,
         }
     )
 

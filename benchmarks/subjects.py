@@ -3,7 +3,9 @@
 Every subject has the same shape:
 
     subject = make_subject(name, threads=None)
+    subject.prepare()                        # imports, not timed
     port = subject.start(app_kind, srcdir)   # "hello", "sleep" or "static"
+    subject.ca_bundle                        # CA to trust (HTTPS), or None
     subject.test_setup(); ...requests...; subject.test_teardown()
     subject.stop()
 
@@ -101,6 +103,12 @@ def copy_files(srcdir, dstdir):
 class Subject:
     """Base: a server in a thread of this process."""
 
+    ca_bundle = None  # set by a subject serving HTTPS, after start()
+
+    def prepare(self):
+        """Import what start() needs (the lifecycle times the first cycle
+        apart, with the layer module already imported)."""
+
     def test_setup(self):
         pass
 
@@ -114,7 +122,15 @@ class LayerSubject(Subject):
     Ours or 4.0, depending on the interpreter that runs the runner.  Static:
     the layer's own temporary document root (the 4.0 layer empties a given
     root at every testSetUp), filled after testSetUp as a test would.
+    With https=True (ours only), wsgi.Layer(https=True): a new CA and server
+    certificate at every setUp, the CA in the ``ca_bundle`` resource.
     """
+
+    def __init__(self, https=False):
+        self.https = https
+
+    def prepare(self):
+        import gocept.httpserverlayer.wsgi  # noqa: F401
 
     def start(self, app_kind, srcdir=None):
         if app_kind == "static":
@@ -128,10 +144,19 @@ class LayerSubject(Subject):
         else:
             import gocept.httpserverlayer.wsgi as wsgi
 
-            self.layer = wsgi.Layer(name="Bench")
-            self.layer.wsgi_app = wsgi_app_for(app_kind)
+            if self.https:
+                self.layer = wsgi.Layer(
+                    name="BenchHTTPS",
+                    wsgi_app=wsgi_app_for(app_kind),
+                    https=True,
+                )
+            else:
+                self.layer = wsgi.Layer(name="Bench")
+                self.layer.wsgi_app = wsgi_app_for(app_kind)
             self.layer.setUp()
             self.in_test = False
+        if self.https:
+            self.ca_bundle = self.layer["ca_bundle"]
         return int(self.layer["http_port"])
 
     def test_setup(self):
@@ -291,6 +316,8 @@ class StdlibStaticSubject(Subject):
 def make_subject(name, threads=None):
     if name in ("ours", "4.0"):
         return LayerSubject()
+    if name == "ours-https":
+        return LayerSubject(https=True)
     if name == "waitress":
         return WaitressSubject(threads)
     if name == "cheroot":
