@@ -1,0 +1,279 @@
+"""static.Layer under stress (issue 8): faults of files, slow clients, load.
+
+Faults that apply to files: a file removed or truncated while it is being
+served, a FIFO, an unreadable file. Each gives a defined result (a
+complete response, a cut body and a closed connection, 404 or 403) and
+the next request is served. None prints a traceback, except the truncated
+file: the server reports it once, with the traceback of its ValueError
+("The file ended after N of the M bytes declared as Content-Length"), as
+it reports every body shorter than its Content-Length. Slow clients:
+slowloris and a reader that stalls a large file while others are served.
+Load: 200 connections for 5 s on a 1 KiB file from 2 client processes,
+none lost.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+import unittest
+
+from stresskit import all_workers_alive
+from stresskit import captured
+from stresskit import figures
+from stresskit import get
+from stresskit import load
+from stresskit import parse
+from stresskit import percentiles
+from stresskit import snapshot
+from stresskit import wait_idle
+
+import gocept.httpserverlayer.static
+
+ROUNDS = 5
+BIG = 32 * 1024 * 1024
+KIB = b"k" * 1024
+SLOW_CLIENTS = 8
+TRICKLE = 0.003
+CONNECTIONS = 200
+SECONDS = 5.0
+
+LAYER = gocept.httpserverlayer.static.Layer(
+    name="StaticStress", module=__name__
+)
+
+
+def connect(port):
+    return socket.create_connection(("127.0.0.1", port), timeout=10)
+
+
+def read_all(sock, timeout=10.0):
+    """Read until the server closes; what arrived (bounded in time)."""
+    chunks = []
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            chunk = sock.recv(1024 * 1024)
+        except ConnectionResetError:
+            break
+        if not chunk:
+            return b"".join(chunks)
+        chunks.append(chunk)
+    raise AssertionError("The server did not close in time.")
+
+
+class StaticCase(unittest.TestCase):
+    layer = LAYER
+
+    def setUp(self):
+        self.port = self.layer["http_port"]
+        self.server = self.layer["httpd"]
+        self.root = self.layer["documentroot"]
+        self.write("kib.txt", KIB)
+        self.latencies = []
+
+    def write(self, name, data):
+        path = os.path.join(self.root, name)
+        with open(path, "wb") as f:
+            f.write(data)
+        return path
+
+    def write_big(self, name):
+        path = os.path.join(self.root, name)
+        with open(path, "wb") as f:
+            f.truncate(BIG)  # sparse: quick to make
+        return path
+
+    def others_are_served(self, count=50):
+        for _ in range(count):
+            started = time.monotonic()
+            response = get(self.port, "/kib.txt")
+            self.latencies.append(time.monotonic() - started)
+            self.assertEqual((200, KIB), (response.status, response.body))
+
+    def start_big(self, name):
+        """Request the big file and read its head and first block."""
+        sock = connect(self.port)
+        sock.sendall(
+            f"GET /{name} HTTP/1.1\r\nHost: x\r\n"
+            "Connection: close\r\n\r\n".encode()
+        )
+        first = sock.recv(65536)
+        self.assertTrue(first.startswith(b"HTTP/1.1 200 "), first[:100])
+        return sock, first
+
+
+class FileFaultTest(StaticCase):
+    def tearDown(self):
+        wait_idle(self.server)
+        self.assertTrue(all_workers_alive(self.server))
+
+    def test_file_faults(self):
+        outcomes = {}
+        reports = {}
+        for name, fault in [
+            ("removed while served", self.removed),
+            ("truncated while served", self.truncated),
+            ("FIFO", self.fifo),
+            ("unreadable (mode 000)", self.unreadable),
+        ]:
+            for _ in range(ROUNDS):
+                with captured() as (stderr, records):
+                    outcome = fault()
+                    wait_idle(self.server)
+                if fault == self.truncated:
+                    # The server reports the short file once, with its
+                    # traceback, as every body shorter than its length.
+                    self.assertEqual(1, len(records), name)
+                    text = stderr.getvalue()
+                    self.assertEqual(1, text.count("Traceback"), text)
+                    self.assertIn("ValueError: The file ended after", text)
+                else:
+                    self.assertNotIn("Traceback", stderr.getvalue(), name)
+                    self.assertFalse([r for r in records if r.exc_info])
+                self.others_are_served(2)
+            outcomes[name] = outcome
+            reports[name] = f"{len(records)} log record(s)"
+        figures(
+            "static faults of files",
+            rounds_each=ROUNDS,
+            outcomes=", ".join(f"{k}: {v}" for k, v in outcomes.items()),
+            reports_last_round=", ".join(
+                f"{k}: {v}" for k, v in reports.items()
+            ),
+            tracebacks="1 per truncated file (ValueError: the file ended"
+            " after N of M bytes), none for the others",
+            others_served=f"{len(self.latencies)}, all 200",
+        )
+
+    def removed(self):
+        path = self.write_big("removed.bin")
+        sock, first = self.start_big("removed.bin")
+        os.unlink(path)
+        with sock:
+            data = first + read_all(sock)
+        (response,) = parse(data)  # the open file is served to its end
+        self.assertEqual((200, BIG), (response.status, len(response.body)))
+        self.assertEqual(404, get(self.port, "/removed.bin").status)
+        return "complete 200 (the open file), then 404"
+
+    def truncated(self):
+        path = self.write_big("truncated.bin")
+        sock, first = self.start_big("truncated.bin")
+        os.truncate(path, 1024 * 1024)
+        with sock:
+            data = first + read_all(sock)
+        head, _, body = data.partition(b"\r\n\r\n")
+        self.assertIn(f"Content-Length: {BIG}".encode(), head)
+        self.assertLess(len(body), BIG)
+        with self.assertRaises(AssertionError):
+            parse(data)  # cut short: the client can tell
+        self.assertEqual(
+            1024 * 1024, len(get(self.port, "/truncated.bin").body)
+        )
+        return "head 200, body cut short, connection closed"
+
+    def fifo(self):
+        path = os.path.join(self.root, "fifo")
+        if not os.path.exists(path):
+            os.mkfifo(path)
+        started = time.monotonic()
+        status = get(self.port, "/fifo").status
+        self.assertEqual(404, status)
+        self.assertLess(time.monotonic() - started, 1.0)
+        return "404 at once (never opened for a blocking read)"
+
+    def unreadable(self):
+        path = self.write("secret.txt", b"secret")
+        os.chmod(path, 0)
+        response = get(self.port, "/secret.txt")
+        if os.geteuid() == 0:  # root reads every file
+            self.assertEqual(
+                (200, b"secret"), (response.status, response.body)
+            )
+            return "200 (running as root, which may read it)"
+        self.assertEqual(403, response.status)
+        return "403"
+
+
+class SlowClientTest(StaticCase):
+    def tearDown(self):
+        wait_idle(self.server)
+        self.assertTrue(all_workers_alive(self.server))
+        figures(
+            f"static slow clients, {self.id().split('.')[-1]}",
+            **self.figures,
+            others_served=len(self.latencies),
+            others_latency=percentiles(self.latencies),
+            output="none",
+        )
+
+    def test_stalled_reader_of_a_large_file(self):
+        self.write_big("big.bin")
+        with captured() as (stderr, records):
+            sock, first = self.start_big("big.bin")
+            time.sleep(0.2)  # the server fills the socket buffers
+            self.others_are_served()
+            sock.close()  # the server's send fails; it goes on
+            wait_idle(self.server)
+            self.others_are_served(5)
+        self.assertEqual(("", []), (stderr.getvalue(), records))
+        self.figures = dict(stalled_after=f"{len(first)} of {BIG} bytes")
+
+    def test_slowloris(self):
+        head = (
+            b"GET /kib.txt HTTP/1.1\r\nHost: x\r\nX-Pad: "
+            + b"p" * 100
+            + b"\r\nConnection: close\r\n\r\n"
+        )
+        results = []
+
+        def trickle():
+            with connect(self.port) as sock:
+                for byte in head:
+                    sock.send(bytes([byte]))
+                    time.sleep(TRICKLE)
+                (response,) = parse(read_all(sock))
+                results.append((response.status, response.body == KIB))
+
+        with captured() as (stderr, records):
+            threads = [
+                threading.Thread(target=trickle) for _ in range(SLOW_CLIENTS)
+            ]
+            for thread in threads:
+                thread.start()
+            self.others_are_served()
+            for thread in threads:
+                thread.join(30)
+        self.assertEqual(("", []), (stderr.getvalue(), records))
+        self.assertEqual([(200, True)] * SLOW_CLIENTS, results)
+        self.figures = dict(
+            slow_clients=SLOW_CLIENTS,
+            bytes_each=f"{len(head)}, one every {TRICKLE * 1000:.0f} ms",
+        )
+
+
+class LoadTest(StaticCase):
+    def test_1_kib_file(self):
+        before = snapshot()
+        with captured() as (stderr, records):
+            result = load(self.port, CONNECTIONS, SECONDS, "/kib.txt", KIB)
+        during = snapshot()
+        self.assertEqual(("", []), (stderr.getvalue(), records))
+        self.assertEqual(0, result["errors"], result)
+        self.assertEqual(0, result["unfinished"], result)
+        self.assertEqual(result["sent"], result["answered"])
+        self.assertEqual(result["sent"], result["correct"])
+        figures(
+            "load: static 1 KiB file",
+            connections=f"{CONNECTIONS} from 2 client processes",
+            duration=f"{SECONDS:.0f} s",
+            sent=result["sent"],
+            answered_correctly=result["correct"],
+            lost=result["sent"] - result["answered"],
+            requests_per_second=f"{result['sent'] / SECONDS:,.0f}",
+            latency=percentiles(result["latencies"]),
+            server_workers=f"{before['workers']} -> {during['workers']}",
+        )
