@@ -413,10 +413,18 @@ def _send_file(result: FileWrapper, exchange: _Exchange, sock: Any) -> None:
         exchange.sent = sent
         if sent < count:
             exchange.close = True
-            raise ValueError(
+            raise _FileEnded(
                 f"The file ended after {sent} of the {count} bytes declared"
-                " as Content-Length."
+                " as Content-Length"
             )
+
+
+class _FileEnded(ValueError):
+    """A file sent with sendfile() was shorter than its Content-Length.
+
+    Someone truncated it while it was served: not a bug in the application
+    or the server, so it is reported in one line, without a traceback.
+    """
 
 
 def _send_blocks(sock: Any, filelike: Any, offset: int, count: int) -> int:
@@ -702,6 +710,13 @@ def _respond(
         return True
     except BaseException as e:
         if is_disconnect(e):
+            return False
+        if isinstance(e, _FileEnded):
+            warn(
+                f"{server.name}: {e} while serving {connection.describe()};"
+                " closed the connection, so that the client sees the"
+                " response as incomplete."
+            )
             return False
         if isinstance(e, BadRequest) and not exchange.head_sent:
             exchange.record(400)
