@@ -19,13 +19,12 @@ import selenium.common
 import selenium.webdriver
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
-from examples.browser import CHROMEDRIVER
 from examples.browser import CHROMIUM
 from examples.browser import FLAGS
 from examples.browser import SELENIUM_ENVIRON
 from examples.browser import missing_binaries
+from examples.browser import start_chrome
 from selenium.webdriver.chrome.options import Options
-from selenium.webdriver.chrome.service import Service
 from support import captured_stderr
 from support import wait_idle
 
@@ -430,9 +429,7 @@ def chromium(*extra):
         options.add_argument(flag)
     options.add_argument(f"--user-data-dir={profile}")
     try:
-        driver = selenium.webdriver.Chrome(
-            options=options, service=Service(executable_path=CHROMEDRIVER)
-        )
+        driver = start_chrome(options)
     except BaseException:
         shutil.rmtree(profile, ignore_errors=True)
         raise

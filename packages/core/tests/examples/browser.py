@@ -12,9 +12,11 @@ import re
 import shutil
 import sys
 import tempfile
+import time
 import unittest
 
 import plone.testing
+import selenium.common.exceptions
 import selenium.webdriver
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
@@ -55,6 +57,25 @@ def artifacts_dir():
     return pathlib.Path(configured or REPOSITORY / "artifacts")
 
 
+def start_chrome(options):
+    """Start Chrome through Debian's chromedriver; try again if it exits.
+
+    Selenium picks the driver's port by binding port 0 and letting it go;
+    two test processes starting drivers at once (zope-testrunner -j 2) can
+    pick the same one, and then one driver exits at start.
+    """
+    for attempt in range(3):
+        try:
+            return selenium.webdriver.Chrome(
+                options=options,
+                service=Service(executable_path=CHROMEDRIVER),
+            )
+        except selenium.common.exceptions.WebDriverException as e:
+            if "unexpectedly exited" not in str(e) or attempt == 2:
+                raise
+            time.sleep(0.2)
+
+
 class WebDriverLayer(plone.testing.Layer):
     """One headless Chromium session for all tests of the layer.
 
@@ -81,10 +102,7 @@ class WebDriverLayer(plone.testing.Layer):
         os.environ.update(SELENIUM_ENVIRON)
         self.profile = tempfile.mkdtemp(prefix="gocept-chromium-")
         try:
-            self["webdriver"] = selenium.webdriver.Chrome(
-                options=self.options(),
-                service=Service(executable_path=CHROMEDRIVER),
-            )
+            self["webdriver"] = start_chrome(self.options())
         except BaseException:
             self.cleanUp()
             raise

@@ -8,17 +8,15 @@ import unittest
 import urllib.request
 
 import requests
-import selenium.webdriver
 from selenium.webdriver.chrome.options import Options
-from selenium.webdriver.chrome.service import Service
 
 import gocept.httpserverlayer.wsgi
 
-from .browser import CHROMEDRIVER
 from .browser import CHROMIUM
 from .browser import FLAGS
 from .browser import SELENIUM_ENVIRON
 from .browser import missing_binaries
+from .browser import start_chrome
 
 
 def app(environ, start_response):
@@ -69,9 +67,7 @@ class HTTPSChromiumTest(unittest.TestCase):
             "--ignore-certificate-errors-spki-list="
             + self.layer["ca_spki_hash"]
         )
-        self.driver = selenium.webdriver.Chrome(
-            options=options, service=Service(executable_path=CHROMEDRIVER)
-        )
+        self.driver = start_chrome(options)
         self.addCleanup(self.driver.quit)
 
     def test_page(self):
