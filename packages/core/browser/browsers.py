@@ -22,27 +22,10 @@ import time
 import unittest
 
 import plone.testing
-
-CHROMIUM = os.environ.get("CHROMIUM_BINARY", "/usr/bin/chromium")
-CHROMEDRIVER = os.environ.get("CHROMEDRIVER", "/usr/bin/chromedriver")
-
-# Headless in a container without a GPU, a sandbox or a large /dev/shm, and
-# without the background traffic a desktop browser sends to the internet.
-FLAGS = (
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-    "--disable-dev-shm-usage",
-)
-
-# Otherwise Selenium Manager tries to reach an outside host, even though we
-# name the browser and the driver by path.
-SELENIUM_ENVIRON = {"SE_OFFLINE": "true", "SE_AVOID_STATS": "true"}
+from examples.chromium import CHROMEDRIVER
+from examples.chromium import CHROMIUM
+from examples.chromium import FLAGS
+from examples.chromium import SELENIUM_ENVIRON
 
 # This file is packages/core/browser/browsers.py.
 REPOSITORY = pathlib.Path(__file__).resolve().parents[3]
@@ -62,9 +45,8 @@ class SeleniumBrowser:
     tool = "selenium"
 
     def __init__(self, profile, args=()):
-        import selenium.webdriver
+        from examples.browser import start_chrome
         from selenium.webdriver.chrome.options import Options
-        from selenium.webdriver.chrome.service import Service
 
         options = Options()
         options.binary_location = CHROMIUM
@@ -72,9 +54,7 @@ class SeleniumBrowser:
             options.add_argument(flag)
         options.add_argument(f"--user-data-dir={profile}")
         options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-        self.driver = selenium.webdriver.Chrome(
-            options=options, service=Service(executable_path=CHROMEDRIVER)
-        )
+        self.driver = start_chrome(options)
         self.driver.set_page_load_timeout(TIMEOUT)
         self.console_lines = []
 

@@ -21,26 +21,10 @@ import selenium.webdriver
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
 
-CHROMIUM = os.environ.get("CHROMIUM_BINARY", "/usr/bin/chromium")
-CHROMEDRIVER = os.environ.get("CHROMEDRIVER", "/usr/bin/chromedriver")
-
-# Headless in a container without a GPU, a sandbox or a large /dev/shm, and
-# without the background traffic a desktop browser sends to the internet.
-FLAGS = (
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-    "--disable-dev-shm-usage",
-)
-
-# Otherwise Selenium Manager tries to reach an outside host, even though we
-# name the browser and the driver by path.
-SELENIUM_ENVIRON = {"SE_OFFLINE": "true", "SE_AVOID_STATS": "true"}
+from .chromium import CHROMEDRIVER
+from .chromium import CHROMIUM
+from .chromium import FLAGS
+from .chromium import SELENIUM_ENVIRON
 
 # This file is packages/core/tests/examples/browser.py.
 REPOSITORY = pathlib.Path(__file__).resolve().parents[4]
