@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import wsgiref.util
 from collections.abc import Callable
 from collections.abc import Iterable
@@ -29,6 +30,15 @@ class FixupMiddleware:
     ``-1``) is answered with ``400 Bad Request`` naming it, without calling
     the application: nobody can know how much body follows.
 
+    Requests Zope's publisher cannot read are answered with ``400 Bad
+    Request`` naming what is wrong, without calling the application, where
+    Zope would fail with a ``500`` and a traceback:
+
+    * a path that is not UTF-8 once percent-decoded (``/%ff``): Zope
+      decodes every path as UTF-8 and raises ``UnicodeDecodeError``;
+    * a ``multipart/form-data`` body whose Content-Type has no boundary:
+      Zope raises ``KeyError: 'boundary'``.
+
     On the way out, hop-by-hop headers (``Connection``, ``Keep-Alive``,
     ``Transfer-Encoding`` and the others of RFC 2616, section 13.5.1) are
     removed from the application's response: they belong to the server,
@@ -46,8 +56,9 @@ class FixupMiddleware:
     .. versionchanged:: 5.0
        Accepts the two-argument ``start_response`` call; normalises merged
        duplicate Content-Length values; removes every hop-by-hop header, not
-       only ``Connection``; moved to the ``gocept.httpserverlayer.zope2``
-       distribution.
+       only ``Connection``; answers 400 to a path that is not UTF-8 and to
+       a multipart body without boundary; moved to the
+       ``gocept.httpserverlayer.zope2`` distribution.
     """
 
     def __init__(self, app: WSGIApplication) -> None:
@@ -64,6 +75,9 @@ class FixupMiddleware:
                 environ["CONTENT_LENGTH"] = str(length)
             else:
                 return _bad_request(length, start_response)
+        unreadable = _unreadable(environ)
+        if unreadable:
+            return _bad_request(unreadable, start_response)
         return self.app(environ, _without_hop_by_hop(start_response))
 
 
@@ -83,6 +97,37 @@ def _content_length(value: str) -> int | str | None:
         f"Bad Content-Length {value!r}: send one non-negative number of"
         " bytes, once."
     )
+
+
+# A boundary parameter as Zope's form parser (the ``multipart`` package)
+# finds one: spaces (no tabs) around ";" and "=", a token or a quoted string.
+_BOUNDARY = re.compile(
+    r'; *boundary *= *(?:"(?:\\.|[^\\"])+"|[!#$%&\'*+.^_`|~0-9A-Za-z-]+)',
+    re.IGNORECASE | re.ASCII,
+)
+
+
+def _unreadable(environ: WSGIEnvironment) -> str | None:
+    """What makes Zope's publisher fail on this request, or None."""
+    path = environ.get("PATH_INFO", "")
+    try:
+        # PEP 3333: the path's bytes, each as one latin-1 character.
+        path.encode("latin-1").decode("utf-8")
+    except UnicodeEncodeError:
+        pass  # not bytes as latin-1: the server decoded it already
+    except UnicodeDecodeError:
+        return (
+            f"Bad request path {path.encode('latin-1')!r}: it is not UTF-8"
+            " once percent-decoded, and Zope publishes UTF-8 paths only."
+        )
+    content_type = environ.get("CONTENT_TYPE", "")
+    if content_type.split(";")[0].strip().lower() == "multipart/form-data":
+        if not _BOUNDARY.search(content_type):
+            return (
+                f"Bad Content-Type {content_type!r}: multipart/form-data"
+                " needs a boundary parameter."
+            )
+    return None
 
 
 def _bad_request(message: str, start_response: StartResponse) -> list[bytes]:
