@@ -46,14 +46,17 @@ class Layer(plone.testing.Layer):
     (one per database, made at its first request). The publisher opens a
     ZODB connection for every request and closes it when the request ends,
     commits the request's transaction or aborts it on an error, and retries
-    a request that raised a ``ConflictError``.
+    a request that raised a ``ConflictError``. A request whose path is not
+    UTF-8 once percent-decoded (``/%ff``) gets a ``400 Bad Request`` here:
+    the publisher would fail on it with a 500 and a traceback.
 
     Resources: ``wsgi_app``.
 
     .. versionchanged:: 5.0
        Uses only ``WSGIPublisherApplication(db)``, zope.app.wsgi's public
        constructor, instead of changing the publisher's private state at
-       every test; finds the database of a ``ZODBLayer`` base.
+       every test; finds the database of a ``ZODBLayer`` base; answers 400
+       to a path that is not UTF-8.
     """
 
     def setUp(self) -> None:
@@ -129,4 +132,40 @@ class _CurrentZODBApplication:
     def __call__(
         self, environ: WSGIEnvironment, start_response: StartResponse
     ) -> Iterable[bytes]:
+        bad_path = _not_utf8(environ.get("PATH_INFO", ""))
+        if bad_path is not None:
+            return _bad_request(bad_path, start_response)
         return self.application()(environ, start_response)
+
+
+def _not_utf8(path: str) -> bytes | None:
+    """The bytes of a WSGI path that is not UTF-8, else None.
+
+    zope.publisher decodes every path as UTF-8, outside its error handling:
+    such a path would give a 500 and a traceback.
+    """
+    try:
+        # PEP 3333: the path's bytes, each as one latin-1 character.
+        raw = path.encode("latin-1")
+    except UnicodeEncodeError:
+        return None  # not bytes as latin-1: decoded by the server already
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw
+    return None
+
+
+def _bad_request(path: bytes, start_response: StartResponse) -> list[bytes]:
+    body = (
+        f"Bad request path {path!r}: it is not UTF-8 once percent-decoded,"
+        " and zope.publisher publishes UTF-8 paths only."
+    ).encode()
+    start_response(
+        "400 Bad Request",
+        [
+            ("Content-Type", "text/plain; charset=utf-8"),
+            ("Content-Length", str(len(body))),
+        ],
+    )
+    return [body]
