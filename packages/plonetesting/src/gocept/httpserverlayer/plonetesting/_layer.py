@@ -7,6 +7,7 @@ from typing import Any
 import plone.testing.zope
 
 import gocept.httpserverlayer.wsgi
+from gocept.httpserverlayer.zope2 import FixupMiddleware
 
 
 class CurrentRegistry:
@@ -38,15 +39,20 @@ def zope_wsgi_app() -> Any:
     The same pipeline as ``plone.testing.zope.WSGI_SERVER``'s, built
     without ``Zope2.Startup.run.make_wsgi_app``, which would read a
     ``zope.conf`` and reconfigure Zope for the rest of the process, and
-    wrapped in :class:`CurrentRegistry`. To serve more middleware, wrap
-    this and pass the result as HTTPServer's ``wsgi_app``.
+    wrapped in :class:`~gocept.httpserverlayer.zope2.FixupMiddleware` (a
+    400, not a 500 and a traceback, for requests Zope cannot read, such as
+    a path that is not UTF-8) and :class:`CurrentRegistry`. To serve more
+    middleware, wrap this and pass the result as HTTPServer's
+    ``wsgi_app``.
     """
     # Imported here: Zope is started by the STARTUP layer, not at import.
     # Zope ships no type information.
     from ZPublisher.httpexceptions import HTTPExceptionHandler  # type: ignore[import-untyped,unused-ignore]
     from ZPublisher.WSGIPublisher import publish_module  # type: ignore[import-untyped,unused-ignore]
 
-    return CurrentRegistry(HTTPExceptionHandler(publish_module))
+    return CurrentRegistry(
+        FixupMiddleware(HTTPExceptionHandler(publish_module))
+    )
 
 
 class HTTPServer(gocept.httpserverlayer.wsgi.Layer):
