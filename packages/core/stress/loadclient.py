@@ -23,6 +23,7 @@ def main(port, conns, seconds, requests, path, expected):
     selector = selectors.DefaultSelector()
     stats = {"sent": 0, "answered": 0, "correct": 0, "errors": 0}
     latencies = []
+    firsts = []  # of each connection's first request
     deadline = time.monotonic() + seconds
     hard_deadline = deadline + 10  # bounded even if the server stalls
     for _ in range(conns):
@@ -47,7 +48,10 @@ def main(port, conns, seconds, requests, path, expected):
             while (body := take(state, expected)) is not None:
                 stats["answered"] += 1
                 stats["correct"] += body == expected
-                latencies.append(time.monotonic() - state["start"])
+                latency = time.monotonic() - state["start"]
+                latencies.append(latency)
+                if not state["done"]:
+                    firsts.append(latency)
                 state["done"] += 1
                 more = time.monotonic() < deadline and (
                     not requests or state["done"] < requests
@@ -60,6 +64,7 @@ def main(port, conns, seconds, requests, path, expected):
                     break
     stats["unfinished"] = len(selector.get_map())
     stats["latencies"] = latencies
+    stats["first_latencies"] = firsts
     print(json.dumps(stats))
 
 

@@ -42,13 +42,23 @@ def percentiles(samples: list[float]) -> str:
 
 
 def figures(title: str, **items: Any) -> None:
-    """Print a readable block of figures to stdout (past any capture)."""
+    """Print a readable block of figures to stdout (past any capture).
+
+    With ``GOCEPT_STRESS_FIGURES`` set (the tox envs set it to a file in
+    benchmarks/results/), the block is also appended to that file.
+    """
     width = max(len(k) for k in items) if items else 0
     lines = ["", f"  == {title} =="]
     for key, value in items.items():
         lines.append(f"  {key.replace('_', ' '):<{width}} : {value}")
-    sys.__stdout__.write("\n".join(lines) + "\n")
+    text = "\n".join(lines) + "\n"
+    sys.__stdout__.write(text)
     sys.__stdout__.flush()
+    path = os.environ.get("GOCEPT_STRESS_FIGURES")
+    if path:
+        os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+        with open(path, "a") as f:
+            f.write(text)
 
 
 def rss() -> int:
@@ -277,7 +287,9 @@ def load(
 ) -> dict[str, Any]:
     """Run ``processes`` load clients sharing ``conns`` connections.
 
-    Returns their summed counts and all latencies.
+    Returns their summed counts, all latencies, and the latencies of the
+    first request of each connection (``first_latencies``: they include
+    the server's accepting the connection).
     """
     import json
     import subprocess
@@ -301,12 +313,13 @@ def load(
         )  # fmt: skip
         for n in each
     ]
-    total: dict[str, Any] = {"latencies": []}
+    total: dict[str, Any] = {"latencies": [], "first_latencies": []}
     for proc in procs:
         out, _ = proc.communicate(timeout=seconds + 60)
         assert proc.returncode == 0, proc.returncode
         result = json.loads(out)
         total["latencies"] += result.pop("latencies")
+        total["first_latencies"] += result.pop("first_latencies")
         for key, value in result.items():
             total[key] = total.get(key, 0) + value
     return total

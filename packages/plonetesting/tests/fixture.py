@@ -10,6 +10,7 @@ import plone.testing.zca
 import plone.testing.zope
 import zope.component
 import zope.interface
+import zopeviews
 from Products.Five.browser import BrowserView
 from zope.publisher.interfaces.browser import IDefaultBrowserLayer
 
@@ -58,6 +59,8 @@ class ZopeFixture(plone.testing.Layer):
                 zope.interface.Interface,
                 name=name,
             )
+        # The pages of the stress tests (test_stress.py).
+        zopeviews.register()
 
     def tearDown(self):
         plone.testing.zca.popGlobalRegistry()

@@ -18,4 +18,5 @@ class PloneTestingStressTest(StressTests, unittest.TestCase):
     NORMAL = ("/hello", b"Hello from Zope")
     BROKEN = "/broken"
     REPORTS = 1
+    PAGES = "/"
     REPORTED_BY = "one log record of the server, its traceback on stderr"

@@ -14,6 +14,7 @@ import recipe
 import ZODB.POSException
 import zope.component
 import zope.interface
+import zopeviews
 from Products.Five.browser import BrowserView
 from zope.publisher.interfaces.browser import IDefaultBrowserLayer
 
@@ -80,6 +81,8 @@ class Views(plone.testing.Layer):
                 zope.interface.Interface,
                 name=name,
             )
+        # The pages of the stress tests (test_stress.py).
+        zopeviews.register()
 
     def tearDown(self):
         plone.testing.zca.popGlobalRegistry()

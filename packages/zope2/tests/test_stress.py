@@ -18,4 +18,5 @@ class ZopeRecipeStressTest(StressTests, unittest.TestCase):
     NORMAL = ("/echo", b"GET 0")
     BROKEN = "/broken"
     REPORTS = 1
+    PAGES = "/"
     REPORTED_BY = "one log record of the server, its traceback on stderr"

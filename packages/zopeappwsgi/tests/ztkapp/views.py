@@ -1,6 +1,7 @@
 """The application's content and its browser views."""
 
 import threading
+import time
 
 import persistent
 import ZODB.POSException
@@ -84,3 +85,35 @@ class Rendezvous(BrowserView):
         self.request.response.setHeader("Content-Type", "text/plain")
         seen = sorted(folder.keys())
         return f"{id(folder._p_jar)} {met} {','.join(seen)}"
+
+
+# The pages of the stress tests (test_stress.py), as layerstress expects
+# them: TINY_BODY, SLOW_SECONDS, BIG_SIZE. Not imported from there: the
+# application must import without the stress suite on the path.
+TINY_BODY = b"Hello, world!"
+SLOW_SECONDS = 0.05
+BIG_SIZE = 16 * 1024 * 1024
+
+
+class StressTiny(BrowserView):
+    """The 13-byte page of the stress tests' load (public)."""
+
+    def __call__(self):
+        self.request.response.setHeader("Content-Type", "text/plain")
+        return TINY_BODY
+
+
+class StressSlow(StressTiny):
+    """The 13-byte page, after SLOW_SECONDS (public)."""
+
+    def __call__(self):
+        time.sleep(SLOW_SECONDS)
+        return super().__call__()
+
+
+class StressBig(BrowserView):
+    """BIG_SIZE bytes, for clients that stop reading (public)."""
+
+    def __call__(self):
+        self.request.response.setHeader("Content-Type", "text/plain")
+        return b"x" * BIG_SIZE
