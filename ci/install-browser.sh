@@ -20,29 +20,10 @@ print_versions() {
     "$CHROMEDRIVER" --version
 }
 
-missing=()
+args=()
 for package in "${!NEEDED[@]}"; do
-    [[ -x "${NEEDED[$package]}" ]] || missing+=("$package")
+    args+=("$package=${NEEDED[$package]}")
 done
-
-if [[ ${#missing[@]} -eq 0 ]]; then
-    print_versions
-    exit 0
-fi
-
-if [[ "$(id -u)" -eq 0 ]]; then
-    as_root=()
-elif command -v sudo >/dev/null 2>&1; then
-    as_root=(sudo)
-else
-    echo "error: the Debian packages ${missing[*]} are missing and this" \
-        "script is not running as root (and sudo is not available):" \
-        "install them as root." >&2
-    exit 1
-fi
-
-echo "Installing ${missing[*]} ..."
-"${as_root[@]}" apt-get update -qq
-"${as_root[@]}" env DEBIAN_FRONTEND=noninteractive \
-    apt-get install -y -qq "${missing[@]}"
+# Waits (bounded) for a package manager that is busy after boot.
+bash "$(dirname "${BASH_SOURCE[0]}")/apt-install.sh" "${args[@]}"
 print_versions
