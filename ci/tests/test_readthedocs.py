@@ -4,7 +4,6 @@ import configparser
 import re
 
 import yaml
-
 from conftest import ROOT
 
 

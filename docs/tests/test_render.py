@@ -37,7 +37,9 @@ const picture = (object) => new Promise((resolve) => {
     if (checked) return;
     checked = true;
     const root = object.contentDocument?.documentElement;
-    if (root?.nodeName !== "svg") problems.push(`broken picture ${object.data}`);
+    if (root?.nodeName !== "svg") {
+      problems.push(`broken picture ${object.data}`);
+    }
     resolve();
   };
   if (object.contentDocument?.readyState === "complete") check();
@@ -63,8 +65,7 @@ def page_problems(driver, url):
     """What is wrong with the page at ``url``: broken pictures, errors."""
     driver.get(url)
     WebDriverWait(driver, 20).until(
-        lambda d: d.execute_script("return document.readyState")
-        == "complete"
+        lambda d: d.execute_script("return document.readyState") == "complete"
     )
     driver.set_script_timeout(30)
     problems = driver.execute_async_script(CHECK_PAGE)
@@ -140,12 +141,8 @@ class CheckTest(BrowserTestCase):
             "<script>console.error('from the page')</script>"
             "</body></html>"
         )
-        url = f"{self.layer['http_url']}/broken.html"
-        problems = page_problems(self.driver, url)
-        self.assertIn(f"broken image {self.layer['http_url']}/missing.png", problems)
-        self.assertIn(
-            f"broken picture {self.layer['http_url']}/missing.svg", problems
-        )
-        self.assertTrue(
-            any("from the page" in p for p in problems), problems
-        )
+        base = self.layer["http_url"]
+        problems = page_problems(self.driver, f"{base}/broken.html")
+        self.assertIn(f"broken image {base}/missing.png", problems)
+        self.assertIn(f"broken picture {base}/missing.svg", problems)
+        self.assertTrue(any("from the page" in p for p in problems), problems)
