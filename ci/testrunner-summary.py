@@ -12,7 +12,9 @@ what its runner printed last:
   when it fails.
 - zope.testrunner ends a run over several layers with `Total: N tests, N
   failures, N errors, N skipped`, a run over one layer with its `Ran N
-  tests with ...` line.
+  tests with ...` line. With -j, the Total line says 0 skipped even where
+  the layers' `Ran` lines report skips: where the `Ran` lines add up to
+  the Total's number of tests, they are counted instead.
 
 The line printed, `Tests: 12 passed, 0 failed, 1 skipped (zope.testrunner
 10, pytest 3)`, is the plain closing line that CI reads. Failures and
@@ -97,7 +99,7 @@ def run_counts(lines: list[str]) -> tuple[str, Counts] | None:
             ran = True
     if pytest is not None:
         return "pytest", pytest
-    if total is not None:
+    if total is not None and not (ran and layers.tests == total.tests):
         return "zope.testrunner", total
     if ran:
         return "zope.testrunner", layers

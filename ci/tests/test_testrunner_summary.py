@@ -14,10 +14,13 @@ Running other.Layer tests:
 {_}Total: {g}15{_} tests, {r}1{_} failures, {r}1{_} errors, {y}2{_} skipped\
  in {g}0.6{_} seconds.{_}
 """.format(_="\x1b[0m", g="\x1b[32m", r="\x1b[31m", y="\x1b[33m")
-# -j 2 says "and N skipped"; one layer only prints no Total line.
+# -j 2 says "and N skipped", and 0 where its layers skipped some; one
+# layer only prints no Total line.
 ZOPE_PARALLEL = """\
 core: commands[1]> zope-testrunner --path packages/core/tests -j 2
-Total: 20 tests, 0 failures, 0 errors and 3 skipped in 2.0 seconds.
+  Ran 15 tests with 0 failures, 0 errors and 1 skipped in 1.0 seconds.
+  Ran 5 tests with 0 failures, 0 errors and 2 skipped in 1.0 seconds.
+Total: 20 tests, 0 failures, 0 errors and 0 skipped in 2.0 seconds.
 docs: commands[1]> zope-testrunner --path docs/tests
   Ran 4 tests with 0 failures, 0 errors, 0 skipped in 1.0 seconds.
 """
