@@ -20,25 +20,16 @@ and checks that the whole suite was collected.
 """
 
 import importlib.metadata
-import os
 from pathlib import Path
 
 import pytest
+from examples import chromium
 
-CHROMIUM = os.environ.get("CHROMIUM_BINARY", "/usr/bin/chromium")
-CHROMEDRIVER = os.environ.get("CHROMEDRIVER", "/usr/bin/chromedriver")
-
-# The flags of packages/core/tests/examples/chromium.py that gocept.selenium
-# does not set itself (it sets --headless and --disable-dev-shm-usage).
-FLAGS = (
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-)
+# Where Debian's Chromium is and the flags it needs here, as the core's
+# examples and browser tests start it (the env puts packages/core/tests on
+# the path). --headless is left to gocept.selenium, which reads
+# GOCEPT_SELENIUM_HEADLESS.
+FLAGS = tuple(flag for flag in chromium.FLAGS if flag != "--headless")
 
 # gocept.selenium 7.1's suite as collected against gocept.httpserverlayer
 # 4.0 in the consumers-4x env.
@@ -85,7 +76,7 @@ def pytest_configure(config):
     import webdriver_manager.microsoft
 
     webdriver_manager.chrome.ChromeDriverManager.install = lambda self: (
-        CHROMEDRIVER
+        chromium.CHROMEDRIVER
     )
     webdriver_manager.firefox.GeckoDriverManager.install = _no_download
     webdriver_manager.microsoft.EdgeChromiumDriverManager.install = (
@@ -97,7 +88,7 @@ def pytest_configure(config):
 
     def get_chrome_webdriver_args(self):
         args = chrome_args(self)
-        args["options"].binary_location = CHROMIUM
+        args["options"].binary_location = chromium.CHROMIUM
         for flag in FLAGS:
             args["options"].add_argument(flag)
         return args
@@ -110,7 +101,7 @@ def pytest_report_header(config):
         f"{name} {importlib.metadata.version(name)}"
         for name in ("gocept.selenium", "gocept.httpserverlayer")
     )
-    return [f"consumers: {versions}; Chromium {CHROMIUM}"]
+    return [f"consumers: {versions}; Chromium {chromium.CHROMIUM}"]
 
 
 def _suite_path(item):
