@@ -40,7 +40,7 @@ demo: tools browser ## Run the documented examples under zope.testrunner, with a
 stress: tools ## Run the stress suite: hostile input, load, soak, faults (about 1 minute).
 	$(TOX) run -e stress -- $(ARGS)
 
-consumers: tools browser ## Run gocept.selenium 7.1's own tests on ours and on 4.0 from PyPI, side by side (4 minutes).
+consumers: tools browser ## Run gocept.selenium 7.1's own tests on ours and on 4.0 from PyPI, side by side (about 5 minutes).
 	$(TOX) run -e consumers,consumers-4x -- $(ARGS)
 
 bench: tools ## Print the benchmark figures (a few minutes).
