@@ -18,7 +18,7 @@ python="${PYTHON:-python3}"
 # The envs that drive a real browser (docs: its render test); integration
 # envs join as they come.
 case ",$envs," in
-    *,core,* | *-core,* | *,demo,* | *,demo-* | *,browser,* | *-browser,* | *,docs,*)
+    *,core,* | *-core,* | *,demo,* | *,demo-* | *,browser,* | *-browser,* | *,consumers* | *,docs,*)
         bash ci/install-browser.sh ;;
 esac
 
