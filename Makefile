@@ -12,11 +12,11 @@ PYTHON ?= python3
 TOX = $(PYTHON) -m tox
 # The tox envs `make test` runs. Later issues add their integration envs
 # (zopeappwsgi, plonetesting, plone, zope2, browser) here, and only here.
-TEST_ENVS ?= lint,typecheck,core,pytest,stress,zopeappwsgi,plonetesting,plone,zope2,browser,consumers,docs,release-check
+TEST_ENVS ?= lint,typecheck,core,pytest,stress,zopeappwsgi,plonetesting,plone,zope2,browser,consumers,docs,release-check,ci,changelog,coverage,demo-https,zope2-https,zopeappwsgi-https
 # Extra arguments for the test runner, e.g. make demo ARGS='-t browser'.
 ARGS ?=
 
-.PHONY: help install tools browser test demo bench stress consumers lint typecheck release-check format docs clean all
+.PHONY: help install tools browser test demo bench stress consumers lint typecheck release-check format docs changelog clean all
 
 help: ## Show this list of targets.
 	@echo 'Usage: make <target>  (ARGS=... passes arguments to demo and bench)'
@@ -58,8 +58,11 @@ release-check: tools ## Build every distribution's sdist and wheel and check the
 format: tools ## Format the code and apply ruff's fixes (changes files).
 	$(TOX) run -e format
 
-docs: tools ## Build the documentation into docs/_build/html.
+docs: tools browser ## Build the documentation into docs/_build/html (graphviz draws its pictures) and load every page in Chromium.
 	$(TOX) run -e docs
+
+changelog: tools ## Print each distribution's next CHANGES.rst section, drafted from its news/ fragments.
+	$(TOX) run -e changelog
 
 clean: ## Remove tox envs, builds and caches.
 	rm -rf .tox docs/_build .ruff_cache .pytest_cache dist build

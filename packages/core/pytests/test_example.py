@@ -1,8 +1,16 @@
 """The example of docs/pytest.rst: the fixtures of the pytest plugin."""
 
+import ssl
 import urllib.request
 
 import pytest
+
+
+def get(server, path):
+    """Open ``path`` on ``server``; over HTTPS trusting its certificate
+    authority (with GOCEPT_HTTP_HTTPS=1 every server serves HTTPS)."""
+    trust = ssl.create_default_context(cafile=server.layer.get("ca_bundle"))
+    return urllib.request.urlopen(server.url + path, context=trust)
 
 
 def hello_app(environ, start_response):
@@ -18,7 +26,7 @@ def http_app():
 
 
 def test_hello(http_server):
-    with urllib.request.urlopen(f"{http_server.url}/world") as response:
+    with get(http_server, "/world") as response:
         assert response.read() == b"Hello /world"
     # What the server received during this test, and only this test:
     http_server.requests.assert_requested("GET", "/world", status=200)
@@ -27,7 +35,7 @@ def test_hello(http_server):
 # static_server serves a temporary directory, emptied before every test.
 def test_static(static_server):
     (static_server.documentroot / "app.js").write_text("let x = 1;")
-    with urllib.request.urlopen(f"{static_server.url}/app.js") as response:
+    with get(static_server, "/app.js") as response:
         assert response.headers["Content-Type"].startswith("text/javascript")
         assert response.read() == b"let x = 1;"
 
@@ -46,6 +54,6 @@ def api_server(_api_server):
 
 
 def test_api(api_server):
-    with urllib.request.urlopen(f"{api_server.url}/api") as response:
+    with get(api_server, "/api") as response:
         assert response.read() == b"Hello /api"
     assert len(api_server.requests) == 1

@@ -35,6 +35,12 @@ def missing_binaries():
     return [p for p in (CHROMIUM, CHROMEDRIVER) if not os.path.exists(p)]
 
 
+def https_for_every_layer():
+    """Whether GOCEPT_HTTP_HTTPS makes every server layer serve HTTPS."""
+    value = os.environ.get("GOCEPT_HTTP_HTTPS", "").strip().lower()
+    return value in ("1", "true", "yes", "on")
+
+
 def artifacts_dir():
     """Return the directory that receives the evidence of failing tests."""
     configured = os.environ.get("GOCEPT_ARTIFACTS_DIR")
@@ -98,6 +104,11 @@ class WebDriverLayer(plone.testing.Layer):
             options.add_argument(flag)
         options.add_argument(f"--user-data-dir={self.profile}")
         options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+        # One browser serves the tests of several server layers and starts
+        # before they make their certificates, so it cannot be told which
+        # to trust (test_https.py shows a browser trusting exactly one).
+        # When the whole run serves HTTPS, it accepts any certificate.
+        options.accept_insecure_certs = https_for_every_layer()
         return options
 
     def testTearDown(self):

@@ -92,7 +92,7 @@ class ConcurrentFetchTest(BrowserTestCase):
         BARRIER.reset()
 
     def test_six_resources_are_served_at_once(self):
-        self.driver.get(f"http://{self.layer['http_address']}/")
+        self.driver.get(self.layer["http_url"] + "/")
         results = self.driver.find_element(By.ID, "results")
         state = WebDriverWait(self.driver, 20).until(
             lambda driver: results.get_attribute("data-state"),
@@ -143,7 +143,7 @@ class StaticFilesTest(BrowserTestCase):
         self.write("index.html", INDEX_HTML)
         self.write("app.mjs", APP_MJS)
         self.write("style.css", STYLE_CSS)
-        self.driver.get(f"http://{self.layer['http_address']}/index.html")
+        self.driver.get(self.layer["http_url"] + "/index.html")
         WebDriverWait(self.driver, 20).until(
             lambda driver: driver.execute_script(
                 "return document.body.dataset.module"
