@@ -39,3 +39,9 @@ def get():
             connection.close()
 
     return get
+
+
+@pytest.fixture(scope="session")
+def http_live_app():
+    """The application of http_live_server, for the whole session."""
+    return hello

@@ -212,6 +212,17 @@ class ServerError:
         return f"<ServerError serving {self.request}: {''.join(last)}>"
 
 
+def describe_errors(errors: list[ServerError], why: str = "") -> str:
+    """Say which exceptions the server caught, with their tracebacks."""
+    parts = [
+        f"The HTTP server caught {len(errors)} exception(s) during this"
+        f" test{why}:"
+    ]
+    for error in errors:
+        parts.append(f"While serving {error.request}:\n{error.traceback}")
+    return "\n".join(parts)
+
+
 class RequestLog:
     """The requests a layer's server answered during the current test.
 
