@@ -43,6 +43,7 @@ the environment variable, the variable over the ini setting.
 from __future__ import annotations
 
 import os
+from collections.abc import Generator
 from collections.abc import Iterator
 from typing import Any
 
@@ -267,11 +268,52 @@ def _layer_servers_of(layer: Any) -> list[Any]:
     return [base for base in order if isinstance(base, _layer.ServerLayer)]
 
 
+def _browsers(item: pytest.Item) -> dict[str, Any]:
+    """The Selenium WebDrivers and Playwright pages among the fixtures of
+    the test, by fixture name."""
+    funcargs = getattr(item, "funcargs", None) or {}
+    if not funcargs:
+        return {}
+    from gocept.httpserverlayer import browser
+
+    return {k: v for k, v in funcargs.items() if browser.is_browser(v)}
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
+    for target in _browsers(item).values():
+        if not hasattr(target, "get_log"):  # a Playwright page
+            from gocept.httpserverlayer import browser
+
+            browser.collect_console(target)
     result = yield
     _fail_on_errors(item, _running(item.config))
     return result
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """Save a screenshot, the HTML and the console log of every browser of
+    a test that failed, while it still shows the page."""
+    report = yield
+    if report.when == "call" and report.failed:
+        from gocept.httpserverlayer import browser
+
+        targets = _browsers(item)
+        for name, target in targets.items():
+            stem = (
+                item.nodeid if len(targets) == 1 else f"{item.nodeid}-{name}"
+            )
+            try:
+                paths = browser.save_artifacts(target, stem)
+            except Exception as error:
+                text = f"could not save them: {error!r}"
+            else:
+                text = "\n".join(str(path) for path in paths)
+            report.sections.append((f"browser artifacts ({name})", text))
+    return report
 
 
 @pytest.hookimpl(wrapper=True)
