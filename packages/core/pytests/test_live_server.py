@@ -7,6 +7,7 @@ import urllib.request
 
 import pytest
 from conftest import hello
+from conftest import live_app
 
 SEEN = []
 
@@ -17,7 +18,7 @@ def test_live_server_is_session_scoped_and_serves_the_live_app(
     SEEN.append(http_live_server)
     assert get(http_live_server, "/live") == (200, b"hello /live")
     assert http_live_server.url == f"http://{http_live_server.address}"
-    assert http_live_server.layer.wsgi_app is hello
+    assert http_live_server.layer.wsgi_app is live_app
 
 
 def test_live_server_record_is_only_this_test_s(http_live_server, get):

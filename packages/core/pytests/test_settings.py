@@ -6,6 +6,9 @@ import textwrap
 
 import pytest
 
+# Runs pytest sessions of its own: once, not again under -n (tox.ini).
+pytestmark = pytest.mark.whole_session
+
 MODULE = textwrap.dedent(
     """
     import unittest

@@ -211,15 +211,20 @@ def _running(config: pytest.Config) -> list[Server]:
 
 
 def _layer_servers(item: pytest.Item) -> list[Any]:
-    """The set-up server layers of a test run by zope.pytestlayer."""
-    layer = getattr(getattr(item, "cls", None), "layer", None)
-    order = getattr(layer, "baseResolutionOrder", ())
-    return [
-        base
-        for base in order
-        if isinstance(base, _layer.ServerLayer)
-        and base.get("httpd") is not None
-    ]
+    """The set-up server layers of a test run by zope.pytestlayer: its
+    class's ``layer``, or layers its fixtures are (pytest-plone's)."""
+    layers = [getattr(getattr(item, "cls", None), "layer", None)]
+    layers += list((getattr(item, "funcargs", None) or {}).values())
+    found: list[Any] = []
+    for layer in layers:
+        for base in getattr(layer, "baseResolutionOrder", None) or ():
+            if (
+                isinstance(base, _layer.ServerLayer)
+                and base not in found
+                and base.get("httpd") is not None
+            ):
+                found.append(base)
+    return found
 
 
 def _fail_on_errors(item: pytest.Item, servers: list[Server]) -> None:
