@@ -281,7 +281,14 @@ def _browsers(item: pytest.Item) -> dict[str, Any]:
         return {}
     from gocept.httpserverlayer import browser
 
-    return {k: v for k, v in funcargs.items() if browser.is_browser(v)}
+    found: dict[str, Any] = {}
+    for name, value in funcargs.items():
+        # A fixture may hand on another's browser (a logged-in page).
+        if browser.is_browser(value) and all(
+            value is not v for v in found.values()
+        ):
+            found[name] = value
+    return found
 
 
 @pytest.hookimpl(wrapper=True)
