@@ -14,3 +14,11 @@ host, port, HTTPS and failing on server errors, and a header line that says
 what is in force. Server errors fail tests under pytest too (plugin servers
 and layers under zope.pytestlayer). A layer's resource read while it is not
 set up raises an error that names the layer and the fix.
+
+``gocept.httpserverlayer.browser`` (extras ``selenium`` and
+``playwright``): start Debian's or any Chromium for Selenium and
+Playwright, trusting an HTTPS layer's certificate by its SPKI hash;
+``SeleniumLayer`` and ``PlaywrightLayer`` for zope.testrunner; a
+screenshot, the page and the console log of a failing test, from
+``BrowserTestCase`` and from the pytest plugin (pytest-playwright's
+``page`` included).
