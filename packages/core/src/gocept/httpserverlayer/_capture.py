@@ -21,10 +21,14 @@ from __future__ import annotations
 from typing import Any
 
 from gocept.httpserverlayer._body import BadRequest
+from gocept.httpserverlayer._body import _Input
 
 
-class RecordedInput:
+class RecordedInput(_Input):
     """``wsgi.input`` that copies the body into ``request`` as it passes.
+
+    It takes ``readlines()`` and iteration from the engine's readers and
+    has its own ``read``, ``readline`` and ``drain``, over ``inner``.
 
     :param inner: the engine's body reader.
     :param request: the :class:`~gocept.httpserverlayer.Request` record.
@@ -96,20 +100,6 @@ class RecordedInput:
             return head
         rest = -1 if limit < 0 else limit - len(head)
         return head + self._from_inner("readline", rest)
-
-    def readlines(self, hint: int = -1) -> list[bytes]:
-        lines = []
-        total = 0
-        while line := self.readline():
-            lines.append(line)
-            total += len(line)
-            if 0 < hint <= total:
-                break
-        return lines
-
-    def __iter__(self) -> Any:
-        while line := self.readline():
-            yield line
 
     def drain(self, limit: int) -> bool:
         """Drop what is left (the engine calls this after the response)."""

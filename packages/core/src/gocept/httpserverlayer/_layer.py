@@ -114,8 +114,8 @@ def _fail_on_server_errors(server: Server) -> None:
 #: server caught exceptions during (under zope.pytestlayer).
 pytest_fails_tests = False
 
-# Resources of every server layer, for the error read outside a set-up
-# layer.
+# Resources of every server layer: removed at tearDown, and named in the
+# error of a read outside a set-up layer.
 _SERVER_RESOURCES = frozenset(
     {
         "http_requests",
@@ -406,19 +406,7 @@ class ServerLayer(plone.testing.Layer):
             if thread.ident is not None:
                 thread.join(self.shutdown_timeout)
         finally:
-            for key in (
-                "http_requests",
-                "http_errors",
-                "httpd",
-                "httpd_thread",
-                "http_host",
-                "http_port",
-                "http_address",
-                "http_scheme",
-                "http_url",
-                "ca_bundle",
-                "ca_spki_hash",
-            ):
+            for key in _SERVER_RESOURCES:
                 try:
                     del self[key]
                 except KeyError:

@@ -294,7 +294,15 @@ def _report_artifacts(target: Any, name: str) -> None:
         print(f"\nArtifacts saved: {stem}.*", file=sys.stderr)
 
 
-class SeleniumLayer(plone.testing.Layer):
+class _BrowserLayer(plone.testing.Layer):
+    def __init__(
+        self, *args: Any, chromium_args: Sequence[str] = (), **kw: Any
+    ) -> None:
+        super().__init__(*args, **kw)
+        self.chromium_args = tuple(chromium_args)
+
+
+class SeleniumLayer(_BrowserLayer):
     """Headless Chromium through Selenium for the tests of the layer.
 
     Once, at setUp, it starts Chromium (:func:`start_selenium`), trusting
@@ -308,12 +316,6 @@ class SeleniumLayer(plone.testing.Layer):
 
     :param args: more Chromium flags.
     """
-
-    def __init__(
-        self, *args: Any, chromium_args: Sequence[str] = (), **kw: Any
-    ) -> None:
-        super().__init__(*args, **kw)
-        self.chromium_args = tuple(chromium_args)
 
     def setUp(self) -> None:
         self["webdriver"] = start_selenium(
@@ -336,7 +338,7 @@ class SeleniumLayer(plone.testing.Layer):
             del self["webdriver"]
 
 
-class PlaywrightLayer(plone.testing.Layer):
+class PlaywrightLayer(_BrowserLayer):
     """Headless Chromium through Playwright for the tests of the layer.
 
     Once, at setUp, it starts Playwright and Chromium, trusting the
@@ -352,12 +354,6 @@ class PlaywrightLayer(plone.testing.Layer):
 
     :param args: more Chromium flags.
     """
-
-    def __init__(
-        self, *args: Any, chromium_args: Sequence[str] = (), **kw: Any
-    ) -> None:
-        super().__init__(*args, **kw)
-        self.chromium_args = tuple(chromium_args)
 
     def setUp(self) -> None:
         _require("playwright")
