@@ -11,6 +11,7 @@ from typing import Any
 
 import plone.testing
 
+from gocept.httpserverlayer import _report
 from gocept.httpserverlayer._http import serve_wsgi
 from gocept.httpserverlayer._records import RequestLog
 from gocept.httpserverlayer._records import describe_errors
@@ -109,10 +110,6 @@ def _fail_on_server_errors(server: Server) -> None:
         why = " (fail_on_server_errors is on)"
         raise AssertionError(describe_errors(errors, why))
 
-
-#: Set while the pytest plugin runs: it fails the tests that a layer's
-#: server caught exceptions during (under zope.pytestlayer).
-pytest_fails_tests = False
 
 # Resources of every server layer: removed at tearDown, and named in the
 # error of a read outside a set-up layer.
@@ -370,7 +367,7 @@ class ServerLayer(plone.testing.Layer):
             test = _running_test()
             if test is not None:
                 test.addCleanup(_fail_on_server_errors, server)
-            elif not pytest_fails_tests and not self._said_cannot_fail:
+            elif not _report.pytest_fails_tests and not self._said_cannot_fail:
                 self._said_cannot_fail = True
                 warn(
                     f"Layer {self.__module__}.{self.__name__}:"

@@ -43,13 +43,14 @@ the environment variable, the variable over the ini setting.
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Generator
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from gocept.httpserverlayer import _layer
+from gocept.httpserverlayer import _report
 from gocept.httpserverlayer._fixtures import TEMPORARY
 from gocept.httpserverlayer._fixtures import Server
 from gocept.httpserverlayer._fixtures import ServerFactory
@@ -154,8 +155,8 @@ def pytest_configure(config: pytest.Config) -> None:
         sources[variable] = source
     config.stash[_saved_environ] = saved
     config.stash[_sources] = sources
-    config.stash[_was_failing] = _layer.pytest_fails_tests
-    _layer.pytest_fails_tests = True
+    config.stash[_was_failing] = _report.pytest_fails_tests
+    _report.pytest_fails_tests = True
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -165,7 +166,7 @@ def pytest_unconfigure(config: pytest.Config) -> None:
         else:
             os.environ[variable] = value
     # A pytest run inside another (pytester) leaves the outer one as it was.
-    _layer.pytest_fails_tests = config.stash.get(_was_failing, False)
+    _report.pytest_fails_tests = config.stash.get(_was_failing, False)
 
 
 def _switch(variable: str) -> str:
@@ -210,16 +211,26 @@ def _running(config: pytest.Config) -> list[Server]:
     return factory.running() if factory is not None else []
 
 
+def _server_layer_class() -> Any:
+    """ServerLayer, if a layer was made at all: the plugin does not import
+    the layers (and plone.testing) into every pytest run."""
+    module = sys.modules.get("gocept.httpserverlayer._layer")
+    return None if module is None else module.ServerLayer
+
+
 def _layer_servers(item: pytest.Item) -> list[Any]:
     """The set-up server layers of a test run by zope.pytestlayer: its
     class's ``layer``, or layers its fixtures are (pytest-plone's)."""
+    server_layer = _server_layer_class()
+    if server_layer is None:
+        return []
     layers = [getattr(getattr(item, "cls", None), "layer", None)]
     layers += list((getattr(item, "funcargs", None) or {}).values())
     found: list[Any] = []
     for layer in layers:
         for base in getattr(layer, "baseResolutionOrder", None) or ():
             if (
-                isinstance(base, _layer.ServerLayer)
+                isinstance(base, server_layer)
                 and base not in found
                 and base.get("httpd") is not None
             ):
@@ -269,8 +280,11 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 
 
 def _layer_servers_of(layer: Any) -> list[Any]:
+    server_layer = _server_layer_class()
+    if server_layer is None:
+        return []
     order = getattr(layer, "baseResolutionOrder", ())
-    return [base for base in order if isinstance(base, _layer.ServerLayer)]
+    return [base for base in order if isinstance(base, server_layer)]
 
 
 def _browsers(item: pytest.Item) -> dict[str, Any]:
