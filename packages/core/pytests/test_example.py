@@ -1,5 +1,6 @@
 """The example of docs/pytest.rst: the fixtures of the pytest plugin."""
 
+import json
 import ssl
 import urllib.request
 
@@ -40,20 +41,21 @@ def test_static(static_server):
         assert response.read() == b"let x = 1;"
 
 
-# Servers of your own: start them once per session with the factory,
-# reset them for each test with for_test().
+# Servers of your own: start them once per session with the factory; the
+# plugin resets every server it started around every test.
 @pytest.fixture(scope="session")
-def _api_server(http_server_factory):
-    return http_server_factory(wsgi=hello_app, name="API")
-
-
-@pytest.fixture
-def api_server(_api_server):
-    with _api_server.for_test() as server:
-        yield server
+def api_server(http_server_factory):
+    return http_server_factory(wsgi=hello_app, name="API", https=True)
 
 
 def test_api(api_server):
-    with get(api_server, "/api") as response:
+    context = ssl.create_default_context(cafile=api_server.ca_bundle)
+    request = urllib.request.Request(
+        f"{api_server.url}/api?v=2",
+        data=json.dumps({"name": "x"}).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, context=context) as response:
         assert response.read() == b"Hello /api"
-    assert len(api_server.requests) == 1
+    found = api_server.requests.assert_requested("POST", "/api", 200)
+    assert (found.json(), found.args["v"]) == ({"name": "x"}, "2")
