@@ -10,7 +10,11 @@ version = ".".join(release.split(".")[:2])
 
 extensions = [
     "sphinx.ext.autodoc",
+    "sphinx.ext.graphviz",
 ]
+# The pictures are drawn from docs/diagrams/*.dot by Debian's graphviz
+# (`dot`, which the docs env installs through ci/apt-install.sh), as SVG.
+graphviz_output_format = "svg"
 # No intersphinx: the machines that build these docs cannot reach other
 # projects' inventories, and -W would turn every failed fetch into an error.
 
