@@ -55,6 +55,8 @@ import tempfile
 import time
 import urllib.request
 
+from gocept.httpserverlayer.grid import CHROMIUM_ARGUMENTS
+
 HERE = pathlib.Path(__file__).resolve().parent
 REPOSITORY = HERE.parents[2]
 NODE_MODULES = pathlib.Path(
@@ -90,19 +92,6 @@ JAVA_OPTIONS = (
     "-Xss512k",
     "-Xmx256m",
 )
-# As in packages/core/tests/examples/chromium.py: headless in a container,
-# without the background traffic a desktop browser sends to the internet.
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-    "--disable-dev-shm-usage",
-]
 
 
 def say(message: str) -> None:
@@ -333,7 +322,7 @@ session-request-timeout = 60
             "platformName": "linux",
             "goog:chromeOptions": {
                 "binary": CHROMIUM,
-                "args": CHROMIUM_FLAGS,
+                "args": list(CHROMIUM_ARGUMENTS),
             },
         }
         self.java(
