@@ -61,5 +61,20 @@ NOTES_HTTP = gocept.httpserverlayer.wsgi.Layer(
     bases=(NOTES,), name="NotesHTTP", module=__name__
 )
 STATIC = gocept.httpserverlayer.static.Layer(name="Static", module=__name__)
+
+
+class Stubborn(plone.testing.Layer):
+    """Cannot be torn down, as zope.testrunner's layers may say."""
+
+    def tearDown(self):
+        log("stubborn")
+        raise NotImplementedError
+
+
+STUBBORN_HTTP = gocept.httpserverlayer.wsgi.Layer(
+    bases=(NOTES, Stubborn(name="Stubborn", module=__name__)),
+    name="StubbornHTTP",
+    module=__name__,
+)
 # Not a layer, and a layer without a server: what `serve` refuses.
 NOT_A_LAYER = "NOTES_HTTP"

@@ -141,6 +141,15 @@ class ServeWSGITest(ServeTest):
             ["setUp", "testSetUp", "testTearDown", "tearDown"], self.hooks()
         )
 
+    def test_layer_that_cannot_be_torn_down_does_not_keep_the_others(self):
+        process, info = self.started("servelayers.STUBBORN_HTTP")
+        code, stderr = self.stop(process)
+        self.assertEqual(0, code, stderr)
+        self.assertEqual(
+            ["setUp", "testSetUp", "testTearDown", "stubborn", "tearDown"],
+            self.hooks(),
+        )
+
     def test_without_control_the_path_is_the_app_s(self):
         process, info = self.started("servelayers.NOTES_HTTP")
         self.assertNotIn("control", info)
