@@ -24,9 +24,10 @@ do not collide. Nothing outside these addresses is reached.
 
 Every process runs in a session of its own and is stopped (SIGTERM, then
 SIGKILL) at the end, on failure and on SIGINT or SIGTERM too; the
-namespaces and the bridge are deleted. ``python hosts.py check-stopped``
-fails if a Java process of a grid is still running: the env's last
-command. Leftovers of a run that was killed (its process id is in the
+namespaces and the bridge are deleted; the run fails if one of its Java
+processes is left. ``python hosts.py check-stopped``, the env's last
+command, fails if any grid's Java process outlived the run that started it
+(runs of other worktrees at the same time are left alone). Leftovers of a run that was killed (its process id is in the
 names) are removed at the start of the next.
 
 The commands see: ``GOCEPT_SELENIUM_GRID_URL`` (the hub),
