@@ -27,8 +27,9 @@ SIGKILL) at the end, on failure and on SIGINT or SIGTERM too; the
 namespaces and the bridge are deleted; the run fails if one of its Java
 processes is left. ``python hosts.py check-stopped``, the env's last
 command, fails if any grid's Java process outlived the run that started it
-(runs of other worktrees at the same time are left alone). Leftovers of a run that was killed (its process id is in the
-names) are removed at the start of the next.
+(runs of other worktrees at the same time are left alone). Leftovers of a
+run that was killed (its process id is in the names) are removed at the
+start of the next.
 
 The commands see: ``GOCEPT_SELENIUM_GRID_URL`` (the hub),
 ``GOCEPT_HTTP_APP_HOST`` and ``GOCEPT_HTTP_BIND_HOST`` (the test host's
