@@ -12,11 +12,11 @@ PYTHON ?= python3
 TOX = $(PYTHON) -m tox
 # The tox envs `make test` runs. Later issues add their integration envs
 # (zopeappwsgi, plonetesting, plone, zope2, browser) here, and only here.
-TEST_ENVS ?= lint,typecheck,core,pytest,stress,zopeappwsgi,plonetesting,plone,zope2,browser,grid,docs,release-check
+TEST_ENVS ?= lint,typecheck,core,pytest,stress,zopeappwsgi,plonetesting,plone,zope2,browser,grid,consumers,docs,release-check
 # Extra arguments for the test runner, e.g. make demo ARGS='-t browser'.
 ARGS ?=
 
-.PHONY: help install tools browser grid-tools test demo bench stress lint typecheck release-check format docs clean all
+.PHONY: help install tools browser grid-tools test demo bench stress consumers lint typecheck release-check format docs clean all
 
 help: ## Show this list of targets.
 	@echo 'Usage: make <target>  (ARGS=... passes arguments to demo and bench)'
@@ -42,6 +42,9 @@ demo: tools browser ## Run the documented examples under zope.testrunner, with a
 
 stress: tools ## Run the stress suite: hostile input, load, soak, faults (about 1 minute).
 	$(TOX) run -e stress -- $(ARGS)
+
+consumers: tools browser ## Run gocept.selenium 7.1's own tests on ours and on 4.0 from PyPI, side by side (about 5 minutes).
+	$(TOX) run -e consumers,consumers-4x -- $(ARGS)
 
 bench: tools ## Print the benchmark figures (a few minutes).
 	$(TOX) run -e bench -- $(ARGS)

@@ -17,7 +17,7 @@ python="${PYTHON:-python3}"
 
 # The envs that drive a real browser; integration envs join as they come.
 case ",$envs," in
-    *,core,* | *-core,* | *,demo,* | *,browser,* | *-browser,*)
+    *,core,* | *-core,* | *,demo,* | *,browser,* | *-browser,* | *,consumers*)
         bash ci/install-browser.sh ;;
 esac
 # The grid env (Selenium Grid server, Java) and the plone env (a Node
