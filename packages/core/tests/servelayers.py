@@ -13,6 +13,7 @@ import os
 
 import plone.testing
 
+import gocept.httpserverlayer.custom
 import gocept.httpserverlayer.static
 import gocept.httpserverlayer.wsgi
 
@@ -74,6 +75,11 @@ class Stubborn(plone.testing.Layer):
 STUBBORN_HTTP = gocept.httpserverlayer.wsgi.Layer(
     bases=(NOTES, Stubborn(name="Stubborn", module=__name__)),
     name="StubbornHTTP",
+    module=__name__,
+)
+CUSTOM = gocept.httpserverlayer.custom.Layer(
+    gocept.httpserverlayer.custom.RequestHandler,
+    name="Custom",
     module=__name__,
 )
 # Not a layer, and a layer without a server: what `serve` refuses.

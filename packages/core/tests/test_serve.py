@@ -236,6 +236,21 @@ class ControlErrorsTest(ServeTest):
         )
 
 
+class ControlImpossibleTest(ServeTest):
+    def test_custom_layer_with_control_is_refused_at_start(self):
+        process = self.serve("servelayers.CUSTOM", "--control")
+        _, stderr = process.communicate(timeout=TIMEOUT)
+        self.assertEqual(2, process.returncode)
+        self.assertEqual(
+            "error: --control needs a layer served by the WSGI engine"
+            " (wsgi.Layer, static.Layer, HTTP_SERVER), but"
+            " servelayers.Custom hands every request to its own request"
+            " handler (custom.Layer, or request_handler_class): serve it"
+            " without --control.",
+            stderr.strip(),
+        )
+
+
 class ServeStaticTest(ServeTest):
     def test_file_the_client_wrote_is_served_then_gone_after_reset(self):
         process, info = self.started("servelayers.STATIC", "--control")

@@ -29,6 +29,7 @@ from typing import TextIO
 
 from gocept.httpserverlayer._control import CONTROL_PATH
 from gocept.httpserverlayer._control import Control
+from gocept.httpserverlayer._http import serve_wsgi
 from gocept.httpserverlayer._server import Error
 
 
@@ -222,7 +223,14 @@ def describe(stack: Stack, control: bool) -> dict[str, Any]:
     return info
 
 
-def _check_control_reachable(server: Any) -> None:
+def _check_control_possible(server: Any, layer: Any) -> None:
+    if server.handler is not serve_wsgi:
+        raise ServeError(
+            f"--control needs a layer served by the WSGI engine (wsgi.Layer,"
+            f" static.Layer, HTTP_SERVER), but {_layer_name(layer)} hands"
+            " every request to its own request handler (custom.Layer, or"
+            " request_handler_class): serve it without --control."
+        )
     # The endpoint answers loopback clients only: the server must listen
     # there.
     addresses = [sock.getsockname()[0] for sock in server.sockets]
@@ -254,7 +262,7 @@ def serve(
         stack.setUp()
         server = stack.server()
         if control:
-            _check_control_reachable(server)
+            _check_control_possible(server, stack.top)
             server.control = (
                 CONTROL_PATH,
                 Control(stack, runner, timeout=hook_timeout),
