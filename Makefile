@@ -12,11 +12,11 @@ PYTHON ?= python3
 TOX = $(PYTHON) -m tox
 # The tox envs `make test` runs. Later issues add their integration envs
 # (zopeappwsgi, plonetesting, plone, zope2, browser) here, and only here.
-TEST_ENVS ?= lint,typecheck,core,pytest,stress,zopeappwsgi,plonetesting,plone,zope2,browser,consumers,docs,release-check,ci,changelog,coverage,demo-https,zope2-https,zopeappwsgi-https
+TEST_ENVS ?= lint,typecheck,core,pytest,stress,zopeappwsgi,plonetesting,plone,zope2,browser,grid,consumers,docs,release-check,ci,changelog,coverage,demo-https,zope2-https,zopeappwsgi-https
 # Extra arguments for the test runner, e.g. make demo ARGS='-t browser'.
 ARGS ?=
 
-.PHONY: help install tools browser test demo bench stress consumers lint typecheck release-check format docs changelog clean all
+.PHONY: help install tools browser grid-tools test demo bench stress consumers lint typecheck release-check format docs changelog clean all
 
 help: ## Show this list of targets.
 	@echo 'Usage: make <target>  (ARGS=... passes arguments to demo and bench)'
@@ -31,7 +31,10 @@ tools: ## Install tox and tox-uv (which brings uv) when missing.
 browser: ## Install Debian's chromium and chromium-driver when missing (needs root).
 	bash ci/install-browser.sh
 
-test: tools browser ## Run the whole suite (the tox envs in TEST_ENVS).
+grid-tools: ## Install Java 17 and the npm packages of the grid env and the serve tests (ci/install-grid.sh).
+	bash ci/install-grid.sh
+
+test: tools browser grid-tools ## Run the whole suite (the tox envs in TEST_ENVS).
 	$(TOX) run -e $(TEST_ENVS)
 
 demo: tools browser ## Run the documented examples under zope.testrunner, with a headless Chromium.

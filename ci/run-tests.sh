@@ -21,5 +21,12 @@ case ",$envs," in
     *,core,* | *-core,* | *,demo,* | *,demo-* | *,browser,* | *-browser,* | *,consumers* | *,docs,*)
         bash ci/install-browser.sh ;;
 esac
+# The grid env (Selenium Grid server, Java) and the plone env (a Node
+# client of the serve command) need ci/install-grid.sh too.
+case ",$envs," in
+    *,grid,* | *,plone,* | *-plone,*)
+        bash ci/install-browser.sh
+        bash ci/install-grid.sh ;;
+esac
 
 exec "$python" -m tox run -e "$envs" "$@"
