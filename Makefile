@@ -12,7 +12,7 @@ PYTHON ?= python3
 TOX = $(PYTHON) -m tox
 # The tox envs `make test` runs. Later issues add their integration envs
 # (zopeappwsgi, plonetesting, plone, zope2, browser) here, and only here.
-TEST_ENVS ?= lint,typecheck,core,pytest,stress,zopeappwsgi,plonetesting,plone,zope2,browser,grid,consumers,docs,release-check,ci,changelog,coverage,demo-https,zope2-https,zopeappwsgi-https
+TEST_ENVS ?= lint,typecheck,core,pytest,stress,zopeappwsgi,plonetesting,plone,zope2,browser,grid,consumers,asgi,docs,release-check,ci,changelog,coverage,demo-https,zope2-https,zopeappwsgi-https
 # Extra arguments for the test runner, e.g. make demo ARGS='-t browser'.
 ARGS ?=
 
