@@ -107,7 +107,8 @@ class AsgiServer:
         self._ready = threading.Event()
         self._failure: BaseException | None = None
         self._stopping = False
-        self._closed = False
+        # True while the loop runs (between a successful start and stop).
+        self._serving = False
 
     @property
     def stopping(self) -> bool:
@@ -132,16 +133,18 @@ class AsgiServer:
             except BaseException as e:
                 self._failure = e
                 return
-            finally:
-                self._ready.set()
+            self._serving = True
+            self._ready.set()
             loop.run_forever()
         finally:
+            self._serving = False
             try:
                 self._cancel_left_over()
                 loop.run_until_complete(loop.shutdown_asyncgens())
             finally:
                 asyncio.set_event_loop(None)
                 loop.close()
+                self._ready.set()
 
     async def _start(self) -> None:
         await self.lifespan.startup(self.startup_timeout)
@@ -209,20 +212,19 @@ class AsgiServer:
         websockets are closed with ``websocket_close_code`` (1001, going
         away) and reported by path.
         """
-        if not self.loop.is_running():
-            return
-        self._call(self._settle(timeout), timeout + 5.0)
+        if self._serving:
+            self._call(self._settle(timeout), timeout + 5.0)
 
     def release(self) -> None:
         """Let requests held by :meth:`settle` run (the next test started)."""
-        if self.loop.is_running():
+        if self._serving:
             self.loop.call_soon_threadsafe(self.gate.set)
 
     def shutdown(self) -> None:
         """Stop accepting, close every connection, cancel the application's
         running tasks, run the lifespan shutdown; bounded."""
         self._stopping = True
-        if self._ready.is_set() and self.loop.is_running():
+        if self._serving:
             self._call(self._shutdown(), self.shutdown_timeout * 2 + 1.0)
             self.loop.call_soon_threadsafe(self.loop.stop)
 
