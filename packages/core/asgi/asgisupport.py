@@ -151,4 +151,5 @@ def ws_connect(layer, path, **kw):
         kw.setdefault(
             "ssl", ssl.create_default_context(cafile=layer["ca_bundle"])
         )
-    return connect(ws_url(layer, path), open_timeout=5, close_timeout=2, **kw)
+    kw.setdefault("close_timeout", 2)
+    return connect(ws_url(layer, path), open_timeout=5, **kw)

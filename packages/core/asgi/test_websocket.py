@@ -85,7 +85,7 @@ class CloseTest(unittest.TestCase):
         self.assertEqual(4000, record.close_code)
 
     def test_lost_connection_is_1006(self):
-        with ws_connect(self.layer, "/ws/echo") as ws:
+        with ws_connect(self.layer, "/ws/echo", close_timeout=0.01) as ws:
             ws.socket.shutdown(socket.SHUT_RDWR)
             record = self.layer["http_requests"][0]
             wait_for(lambda: record.close_code is not None)

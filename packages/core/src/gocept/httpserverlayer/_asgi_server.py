@@ -286,7 +286,9 @@ class AsgiServer:
         tasks = []
         cut = []
         for protocol in list(self.connections):
-            if protocol.busy and not protocol.held:
+            if protocol.busy and not protocol.held and not protocol.open:
+                # An open websocket is closed, not cut: only its app's
+                # task is cancelled, as that of any request.
                 cut.append(protocol.describe())
             tasks.extend(protocol.stop(self.websocket_close_code))
         if tasks:
