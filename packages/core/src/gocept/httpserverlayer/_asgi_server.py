@@ -27,18 +27,18 @@ import time
 from typing import TYPE_CHECKING
 from typing import Any
 
+# Imported here, so that a missing httptools or wsproto shows at once (the
+# layer turns the ImportError into a message that says what to install).
+from gocept.httpserverlayer._asgi_http import HttpProtocol
 from gocept.httpserverlayer._asgi_lifespan import Lifespan
+from gocept.httpserverlayer._asgi_ws import WebSocketProtocol
 from gocept.httpserverlayer._records import RequestLog
 from gocept.httpserverlayer._records import ServerError
 from gocept.httpserverlayer._report import warn
 from gocept.httpserverlayer._server import Error
 from gocept.httpserverlayer._server import bind
 
-if TYPE_CHECKING:
-    from gocept.httpserverlayer._asgi_http import HttpProtocol
-    from gocept.httpserverlayer._asgi_ws import WebSocketProtocol
-
-    Protocol = HttpProtocol | WebSocketProtocol
+Protocol = HttpProtocol | WebSocketProtocol
 
 #: The close code of a websocket still open when its test ends (testTearDown)
 #: or when the server stops (tearDown): RFC 6455 7.4.1, "going away".
@@ -148,8 +148,6 @@ class AsgiServer:
 
     async def _start(self) -> None:
         await self.lifespan.startup(self.startup_timeout)
-        from gocept.httpserverlayer._asgi_http import HttpProtocol
-
         for sock in self.sockets:
             sock.setblocking(False)
             listener = await self.loop.create_server(
@@ -212,8 +210,24 @@ class AsgiServer:
         websockets are closed with ``websocket_close_code`` (1001, going
         away) and reported by path.
         """
-        if self._serving:
-            self._call(self._settle(timeout), timeout + 5.0)
+        if not self._serving:
+            return
+        try:
+            quiet = not any(p.busy for p in list(self.connections))
+        except RuntimeError:  # the loop changed the set meanwhile
+            quiet = False
+        if quiet:
+            # Nothing to wait for: hold what comes next, close the idle
+            # connections, without waiting for the loop.
+            self.loop.call_soon_threadsafe(self._close_idle)
+            return
+        self._call(self._settle(timeout), timeout + 5.0)
+
+    def _close_idle(self) -> None:
+        self.gate.clear()
+        for protocol in list(self.connections):
+            if protocol.idle:
+                protocol.close_idle()
 
     def release(self) -> None:
         """Let requests held by :meth:`settle` run (the next test started)."""

@@ -30,16 +30,18 @@ class MissingDependency(Error, ImportError):
 
 
 def _engine() -> Any:
-    missing = [n for n in _ENGINE if importlib.util.find_spec(n) is None]
-    if missing:
+    try:
+        from gocept.httpserverlayer._asgi_server import AsgiServer
+    except ImportError as e:
+        missing = [n for n in _ENGINE if importlib.util.find_spec(n) is None]
+        if not missing:
+            raise
         names = " and ".join(missing)
         raise MissingDependency(
             f"asgi.Layer needs {names}, which"
             f" {'is' if len(missing) == 1 else 'are'} not installed: install"
             " the asgi extra, pip install 'gocept.httpserverlayer[asgi]'."
-        )
-    from gocept.httpserverlayer._asgi_server import AsgiServer
-
+        ) from e
     return AsgiServer
 
 
