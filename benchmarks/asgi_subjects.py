@@ -40,7 +40,9 @@ async def hello_app(scope, receive, send):
             message = await receive()
             if message["type"] == "websocket.disconnect":
                 return
-            await send({"type": "websocket.send", "text": message.get("text") or ""})
+            await send(
+                {"type": "websocket.send", "text": message.get("text") or ""}
+            )
     elif kind == "lifespan":
         while True:
             message = await receive()

@@ -69,7 +69,9 @@ def lifecycle(ctx):
         }
 
     entries = _each(ctx, SUBJECTS, body)
-    ceiling = next((e["value"] for e in entries if e["subject"] == CEILING), None)
+    ceiling = next(
+        (e["value"] for e in entries if e["subject"] == CEILING), None
+    )
     rows = [
         [
             e["label"],
@@ -128,7 +130,9 @@ def wrk(port, seconds):
     )  # fmt: skip
     found = re.search(r"Requests/sec:\s+([\d.]+)", result.stdout)
     if result.returncode or not found:
-        raise procs.Failed(f"wrk: {result.stdout[-200:]} {result.stderr[-200:]}")
+        raise procs.Failed(
+            f"wrk: {result.stdout[-200:]} {result.stderr[-200:]}"
+        )
     problems = re.findall(
         r"(Non-2xx or 3xx responses: \d+|Socket errors: [^\n]+)", result.stdout
     )
@@ -151,7 +155,9 @@ def keep_alive(ctx):
         return {"value": rps, "problems": problems}
 
     entries = _each(ctx, SUBJECTS, body)
-    uvicorn = next((e["value"] for e in entries if e["subject"] == UVICORN), None)
+    uvicorn = next(
+        (e["value"] for e in entries if e["subject"] == UVICORN), None
+    )
     rows = [
         [
             e["label"],
@@ -184,7 +190,9 @@ def summary(res):
     lines = []
 
     def value(entries, key):
-        return next((e.get("value") for e in entries if e["subject"] == key), None)
+        return next(
+            (e.get("value") for e in entries if e["subject"] == key), None
+        )
 
     def ok(cond):
         return "met" if cond else "MISSED"

@@ -103,6 +103,7 @@ async def server_sent_events(scope, receive, send):
             ],
         }
     )
+
     async def until_disconnect():
         while (await receive())["type"] != "http.disconnect":
             pass

@@ -64,7 +64,9 @@ def responses(data):
     fed = ended = False
     while client.our_state is h11.IDLE:
         # h11 reads a response only after it sent a request.
-        client.send(h11.Request(method="GET", target="/", headers=[("Host", "x")]))
+        client.send(
+            h11.Request(method="GET", target="/", headers=[("Host", "x")])
+        )
         client.send(h11.EndOfMessage())
         if not fed:
             client.receive_data(data)
@@ -91,7 +93,8 @@ def responses(data):
                 body += event.data
             elif isinstance(event, h11.EndOfMessage):
                 headers = {
-                    k.decode(): v.decode("latin-1") for k, v in response.headers
+                    k.decode(): v.decode("latin-1")
+                    for k, v in response.headers
                 }
                 found.append((response.status_code, headers, body))
                 break

@@ -86,7 +86,9 @@ class BrowserTest:
         WebDriverWait(self.driver, 10).until(
             lambda driver: driver.title == expected
         )
-        record = self.layer["http_requests"].assert_requested("GET", "/ws", 101)
+        record = self.layer["http_requests"].assert_requested(
+            "GET", "/ws", 101
+        )
         # The page closes its websocket; the server answers the close.
         self.driver.execute_script("socket.close(4000, 'page done')")
         WebDriverWait(self.driver, 10).until(

@@ -127,12 +127,13 @@ class FastAPITest(unittest.TestCase):
 
     def test_json_body_validated(self):
         body = json.dumps({"name": "tea", "price": 2.0})
-        status, _, answer = get(self.layer, "/items", "POST", body,
-                                {"Content-Type": "application/json"})  # fmt: skip
-        self.assertEqual((200, {"name": "tea", "with_tax": 2.38}),
-                         (status, json.loads(answer)))  # fmt: skip
-        status, _, _ = get(self.layer, "/items", "POST", "{}",
-                           {"Content-Type": "application/json"})  # fmt: skip
+        headers = {"Content-Type": "application/json"}
+        status, _, answer = get(self.layer, "/items", "POST", body, headers)
+        self.assertEqual(
+            (200, {"name": "tea", "with_tax": 2.38}),
+            (status, json.loads(answer)),
+        )
+        status, _, _ = get(self.layer, "/items", "POST", "{}", headers)
         self.assertEqual(422, status)
 
     def test_sync_view(self):
@@ -212,7 +213,9 @@ class DjangoTest(unittest.TestCase):
         self.assertEqual((200, b"GET /hello/ from Django"), (status, body))
 
     def test_async_streaming_view(self):
-        self.assertEqual(b"chunk 0;chunk 1;chunk 2;", get(self.layer, "/stream/")[2])
+        self.assertEqual(
+            b"chunk 0;chunk 1;chunk 2;", get(self.layer, "/stream/")[2]
+        )
 
     def test_not_found(self):
         self.assertEqual(404, get(self.layer, "/nowhere/")[0])

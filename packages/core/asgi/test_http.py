@@ -50,7 +50,9 @@ class KeepAliveTest(unittest.TestCase):
 
     def test_head_has_no_body(self):
         status, headers, body = get(self.layer, "/head", "HEAD")
-        self.assertEqual((200, b"", "11"), (status, body, headers["Content-Length"]))
+        self.assertEqual(
+            (200, b"", "11"), (status, body, headers["Content-Length"])
+        )
 
 
 class StreamingTest(unittest.TestCase):
@@ -77,7 +79,9 @@ class StreamingTest(unittest.TestCase):
         self.assertEqual((200, b"POST 3145728 " + b"x" * 20), (status, body))
 
     def test_expect_100_continue(self):
-        with socket.create_connection(("127.0.0.1", self.layer["http_port"])) as s:
+        with socket.create_connection(
+            ("127.0.0.1", self.layer["http_port"])
+        ) as s:
             s.sendall(
                 b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n"
                 b"Expect: 100-continue\r\n\r\n"
@@ -107,7 +111,9 @@ class StreamingTest(unittest.TestCase):
         conn = connection(self.layer)
         conn.request("GET", "/events")
         response = conn.getresponse()
-        self.assertEqual("text/event-stream", response.getheader("Content-Type"))
+        self.assertEqual(
+            "text/event-stream", response.getheader("Content-Type")
+        )
         self.assertEqual(b"data: event 1\n", response.readline())
         self.assertEqual(b"\n", response.readline())
         self.assertEqual(b"data: event 2\n", response.readline())
@@ -128,7 +134,9 @@ class ScopeTest(unittest.TestCase):
             (scope["type"], scope["http_version"], scope["method"],
              scope["path"], scope["raw_path"], scope["query_string"]),
         )  # fmt: skip
-        self.assertEqual({"version": "3.0", "spec_version": "2.4"}, scope["asgi"])
+        self.assertEqual(
+            {"version": "3.0", "spec_version": "2.4"}, scope["asgi"]
+        )
         self.assertIn((b"x-a", b"b"), scope["headers"])
         self.assertEqual("127.0.0.1", scope["client"][0])
         self.assertEqual(self.layer["http_port"], scope["server"][1])
@@ -144,7 +152,9 @@ class ApplicationErrorTest(unittest.TestCase):
         self.assertIn(b"traceback is in the test run's output", body)
         (error,) = self.layer["http_errors"]
         self.assertIn("GET /raise from 127.0.0.1:", error.request)
-        self.assertIn("RuntimeError: the app fails on purpose", error.traceback)
+        self.assertIn(
+            "RuntimeError: the app fails on purpose", error.traceback
+        )
         self.assertEqual(1, stderr.getvalue().count("Traceback"))
         self.layer["http_requests"].assert_requested("GET", "/raise", 500)
         self.assertEqual(200, get(self.layer, "/echo")[0])

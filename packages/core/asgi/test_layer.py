@@ -189,7 +189,9 @@ class BadApplicationTest(unittest.TestCase):
 
     def test_asgi2_class(self):
         message = self.error(ASGI2App)
-        self.assertIn(f"is the class {ASGI2App!r}, which is an ASGI 2", message)
+        self.assertIn(
+            f"is the class {ASGI2App!r}, which is an ASGI 2", message
+        )
         self.assertIn("guarantee_single_callable()", message)
 
     def test_asgi2_factory_function(self):

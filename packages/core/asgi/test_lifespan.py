@@ -50,7 +50,9 @@ class LifespanTest(unittest.TestCase):
         )
         cause = caught.exception.__cause__
         self.assertIsInstance(cause, ConnectionError)
-        self.assertEqual("__call__", cause.__traceback__.tb_next.tb_frame.f_code.co_name)
+        self.assertEqual(
+            "__call__", cause.__traceback__.tb_next.tb_frame.f_code.co_name
+        )
 
     def test_hanging_startup_fails_set_up_after_startup_timeout(self):
         layer = Layer(asgi_app=asgiapps.Lifespan(startup="hang"))
@@ -78,5 +80,7 @@ class LifespanTest(unittest.TestCase):
         layer.setUp()
         with captured() as (stderr, log):
             layer.tearDown()
-        self.assertIn("The lifespan shutdown of the ASGI application", stderr.getvalue())
+        self.assertIn(
+            "The lifespan shutdown of the ASGI application", stderr.getvalue()
+        )
         self.assertIn("failed: cannot", stderr.getvalue())

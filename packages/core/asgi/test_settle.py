@@ -40,10 +40,14 @@ class SettleTest(unittest.TestCase):
             ws.recv()
             with captured() as (stderr, log):
                 self.layer.testTearDown()
-            with self.assertRaises(websockets.exceptions.ConnectionClosed) as c:
+            with self.assertRaises(
+                websockets.exceptions.ConnectionClosed
+            ) as c:
                 ws.recv()
-        self.assertEqual((GOING_AWAY, "end of test"),
-                         (c.exception.rcvd.code, c.exception.rcvd.reason))  # fmt: skip
+        received = c.exception.rcvd
+        self.assertEqual(
+            (GOING_AWAY, "end of test"), (received.code, received.reason)
+        )
         self.assertIn(
             "closed 1 websocket(s) still open at the end of their test with"
             " code 1001 (going away): websocket /ws/echo from 127.0.0.1:",
@@ -51,7 +55,11 @@ class SettleTest(unittest.TestCase):
         )
         self.assertEqual(1001, self.layer["http_requests"][0].close_code)
         self.assertEqual(
-            {"type": "websocket.disconnect", "code": 1001, "reason": "end of test"},
+            {
+                "type": "websocket.disconnect",
+                "code": 1001,
+                "reason": "end of test",
+            },
             asgiapps.SEEN["ws"][-1],
         )
 
@@ -85,7 +93,9 @@ class SettleTest(unittest.TestCase):
         self.assertEqual(101, self.layer["http_requests"][0].status)
 
     def test_idle_keep_alive_connection_closed_at_test_tear_down(self):
-        with socket.create_connection(("127.0.0.1", self.layer["http_port"])) as s:
+        with socket.create_connection(
+            ("127.0.0.1", self.layer["http_port"])
+        ) as s:
             s.sendall(b"GET /echo HTTP/1.1\r\nHost: x\r\n\r\n")
             self.assertIn(b"GET 0", s.recv(4096))
             self.layer.testTearDown()
@@ -146,7 +156,11 @@ class TearDownTest(unittest.TestCase):
         held, output = self.tear_down_with(never, stuck_websocket)
         for sock in held:
             sock.close()
-        self.assertIn("still running 0.05 s after the end of their test", output)
+        self.assertIn(
+            "still running 0.05 s after the end of their test", output
+        )
         self.assertIn("GET /never from", output)
         self.assertIn("websocket /ws/ignore-disconnect from", output)
-        self.assertIn("shut down with 2 request(s) unfinished, cancelled", output)
+        self.assertIn(
+            "shut down with 2 request(s) unfinished, cancelled", output
+        )

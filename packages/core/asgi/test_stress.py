@@ -40,16 +40,26 @@ async def stress_app(scope, receive, send):
     headers = [(b"content-type", b"text/plain")]
     if path == "/stress-big":
         headers.append((b"content-length", str(BIG_SIZE).encode()))
-        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send(
+            {"type": "http.response.start", "status": 200, "headers": headers}
+        )
         for _ in range(BIG_SIZE // len(BLOCK)):
-            await send({"type": "http.response.body", "body": BLOCK, "more_body": True})
+            await send(
+                {
+                    "type": "http.response.body",
+                    "body": BLOCK,
+                    "more_body": True,
+                }
+            )
         await send({"type": "http.response.body", "body": b""})
         return
     if path.startswith("/stress-"):
         answer = TINY_BODY
     else:
         answer = b"%s %d" % (scope["method"].encode(), len(body))
-    await send({"type": "http.response.start", "status": 200, "headers": headers})
+    await send(
+        {"type": "http.response.start", "status": 200, "headers": headers}
+    )
     await send({"type": "http.response.body", "body": answer})
 
 

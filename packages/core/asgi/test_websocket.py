@@ -66,10 +66,16 @@ class CloseTest(unittest.TestCase):
 
     def test_app_closes_with_code_and_reason(self):
         with ws_connect(self.layer, "/ws/close") as ws:
-            with self.assertRaises(websockets.exceptions.ConnectionClosed) as c:
+            with self.assertRaises(
+                websockets.exceptions.ConnectionClosed
+            ) as c:
                 ws.recv()
-        self.assertEqual((4321, "bye"), (c.exception.rcvd.code, c.exception.rcvd.reason))
-        record = self.layer["http_requests"].assert_requested("GET", "/ws/close")
+        self.assertEqual(
+            (4321, "bye"), (c.exception.rcvd.code, c.exception.rcvd.reason)
+        )
+        record = self.layer["http_requests"].assert_requested(
+            "GET", "/ws/close"
+        )
         self.assertEqual(4321, record.close_code)
 
     def test_client_close_code_reaches_the_app_and_the_record(self):
@@ -78,7 +84,11 @@ class CloseTest(unittest.TestCase):
             ws.close(4000, "client done")
         wait_for(lambda: asgiapps.SEEN.get("ws"))
         self.assertEqual(
-            {"type": "websocket.disconnect", "code": 4000, "reason": "client done"},
+            {
+                "type": "websocket.disconnect",
+                "code": 4000,
+                "reason": "client done",
+            },
             asgiapps.SEEN["ws"][-1],
         )
         record = self.layer["http_requests"][0]
@@ -105,7 +115,9 @@ class DenialTest(unittest.TestCase):
         with self.assertRaises(websockets.exceptions.InvalidStatus) as caught:
             ws_connect(self.layer, "/ws/deny-body")
         response = caught.exception.response
-        self.assertEqual((401, b"no entry"), (response.status_code, response.body))
+        self.assertEqual(
+            (401, b"no entry"), (response.status_code, response.body)
+        )
 
     def test_app_raising_before_accept_gives_500_reported(self):
         with captured() as (stderr, _):
@@ -119,13 +131,17 @@ class DenialTest(unittest.TestCase):
     def test_app_raising_after_accept_closes_1011_reported(self):
         with captured() as (stderr, _):
             with ws_connect(self.layer, "/ws/raise") as ws:
-                with self.assertRaises(websockets.exceptions.ConnectionClosed) as c:
+                with self.assertRaises(
+                    websockets.exceptions.ConnectionClosed
+                ) as c:
                     ws.recv()
         self.assertEqual(1011, c.exception.rcvd.code)
         self.assertEqual(1, len(self.layer["http_errors"]))
 
     def test_bad_handshake_is_400(self):
-        with socket.create_connection(("127.0.0.1", self.layer["http_port"])) as s:
+        with socket.create_connection(
+            ("127.0.0.1", self.layer["http_port"])
+        ) as s:
             s.sendall(
                 b"GET /ws/echo HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
                 b"Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\n\r\n"
@@ -152,7 +168,11 @@ def handshake(port, path=b"/ws/echo"):
 def masked(opcode, payload, fin=True):
     mask = b"\x01\x02\x03\x04"
     data = bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
-    return bytes([opcode | (0x80 if fin else 0), 0x80 | len(payload)]) + mask + data
+    return (
+        bytes([opcode | (0x80 if fin else 0), 0x80 | len(payload)])
+        + mask
+        + data
+    )
 
 
 def close_code_from(sock):

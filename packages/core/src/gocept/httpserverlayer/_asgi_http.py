@@ -226,7 +226,11 @@ class Cycle:
         self.body.clear()
         self.delivered = self.body_done
         self.protocol.resume_reading()
-        return {"type": "http.request", "body": body, "more_body": not self.delivered}
+        return {
+            "type": "http.request",
+            "body": body,
+            "more_body": not self.delivered,
+        }
 
     async def send(self, message: dict[str, Any]) -> None:
         kind = message.get("type") if isinstance(message, dict) else None
@@ -583,7 +587,9 @@ class HttpProtocol(asyncio.Protocol):
         if version not in ("1.1", "1.0"):
             raise Reject(505, f"HTTP/{version} is not supported.")
         if version == "1.1" and hosts != 1:
-            raise Reject(400, "An HTTP/1.1 request needs exactly one Host header.")
+            raise Reject(
+                400, "An HTTP/1.1 request needs exactly one Host header."
+            )
         if framing > 1:
             raise Reject(
                 400,
@@ -773,7 +779,9 @@ class HttpProtocol(asyncio.Protocol):
         from gocept.httpserverlayer._asgi_ws import WebSocketProtocol
 
         scope, target = upgrading
-        protocol = WebSocketProtocol(self.server, scope, target, self.transport)
+        protocol = WebSocketProtocol(
+            self.server, scope, target, self.transport
+        )
         self.server.connections.discard(self)
         self.transport.set_protocol(protocol)
         protocol.begin(rest)

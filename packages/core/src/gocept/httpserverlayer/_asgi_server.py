@@ -24,7 +24,6 @@ import asyncio
 import ssl
 import threading
 import time
-from typing import TYPE_CHECKING
 from typing import Any
 
 # Imported here, so that a missing httptools or wsproto shows at once (the

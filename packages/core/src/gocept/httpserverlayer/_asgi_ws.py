@@ -193,11 +193,9 @@ class WebSocketProtocol(asyncio.Protocol):
     def message(self, text: bool) -> None:
         parts, self.parts = self.parts, []
         if text:
-            data = "".join(parts)
-            self.push({"type": "websocket.receive", "text": data})
+            self.push({"type": "websocket.receive", "text": "".join(parts)})
         else:
-            data = b"".join(parts)
-            self.push({"type": "websocket.receive", "bytes": data})
+            self.push({"type": "websocket.receive", "bytes": b"".join(parts)})
         if len(self.queue) > MAX_QUEUED and not self.paused:
             self.paused = True
             self.transport.pause_reading()
@@ -278,7 +276,9 @@ class WebSocketProtocol(asyncio.Protocol):
             elif kind == "websocket.http.response.start":
                 status = message.get("status")
                 if type(status) is not int or not 100 <= status <= 999:
-                    raise RuntimeError(f"Bad status {status!r} in {message!r}.")
+                    raise RuntimeError(
+                        f"Bad status {status!r} in {message!r}."
+                    )
                 headers = check_headers(message.get("headers", ()), kind)
                 self.deny(status, headers, True)
             else:
@@ -290,15 +290,15 @@ class WebSocketProtocol(asyncio.Protocol):
         elif kind == "websocket.send":
             data = message.get("bytes")
             text = message.get("text")
-            if (data is None) == (text is None):
-                raise RuntimeError(
-                    "A 'websocket.send' message needs either 'bytes' or"
-                    f" 'text', not both nor neither: {message!r}."
-                )
-            if text is not None:
+            if isinstance(text, str) and data is None:
                 self.send_event(TextMessage(data=text))
-            else:
+            elif isinstance(data, (bytes, bytearray)) and text is None:
                 self.send_event(BytesMessage(data=data))
+            else:
+                raise RuntimeError(
+                    "A 'websocket.send' message needs either 'bytes' (bytes)"
+                    f" or 'text' (str), not both nor neither: {message!r}."
+                )
             await self.drain()
         elif kind == "websocket.close":
             code = message.get("code") or 1000

@@ -309,7 +309,7 @@ class ServerLayer(plone.testing.Layer):
         self._remove_tls()
         tls = TLS(self.host) if self.https else None
         try:
-            server = self.server_class(
+            server: Server = self.server_class(
                 self.bind_host,
                 port,
                 handler,

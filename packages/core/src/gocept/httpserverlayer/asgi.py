@@ -15,7 +15,7 @@ from typing import Any
 from gocept.httpserverlayer._layer import ServerLayer
 from gocept.httpserverlayer._server import Error
 
-__all__ = ["GOING_AWAY", "Layer", "MissingDependency", "WebSocketRequest"]
+__all__ = ["GOING_AWAY", "Layer", "MissingDependency", "WebSocketRequest"]  # noqa: F822
 
 #: The close code of a websocket that is still open when its test ends
 #: (testTearDown) or the server stops (tearDown): 1001, "going away"
@@ -91,7 +91,8 @@ def check_application(app: Any, owner: str) -> None:
     if inspect.isclass(app):
         raise Error(
             f"The asgi_app of layer {owner} is the class {app!r}, which is"
-            f" an ASGI 2 application (instantiated per connection): {expected}."
+            " an ASGI 2 application (instantiated per connection):"
+            f" {expected}."
             " Wrap it with asgiref.compatibility.guarantee_single_callable()."
         )
     if not callable(app):
@@ -101,7 +102,7 @@ def check_application(app: Any, owner: str) -> None:
         )
     count = _positional(app)
     coroutine = inspect.iscoroutinefunction(app) or (
-        inspect.iscoroutinefunction(getattr(app, "__call__", None))
+        inspect.iscoroutinefunction(type(app).__call__)
     )
     if count == 2 and not coroutine:
         raise Error(
@@ -177,7 +178,7 @@ class Layer(ServerLayer):
     def asgi_app(self, value: Any) -> None:
         self._asgi_app = value
 
-    @property  # type: ignore[override]
+    @property
     def server_class(self) -> Any:
         """The engine; says what to install when the extra is missing."""
         return _engine()
@@ -189,7 +190,7 @@ class Layer(ServerLayer):
 
     def setUp(self) -> None:
         app = self._application()
-        server = self.make_server(app)
+        server: Any = self.make_server(app)
         server.startup_timeout = self.startup_timeout
         server.websocket_close_code = self.websocket_close_code
         self.start_server(server)
