@@ -22,6 +22,7 @@ import time
 
 from subjects import HELLO
 from subjects import HOST
+from subjects import LayerSubject
 from subjects import Subject
 
 HEADERS = [(b"content-type", b"text/plain"), (b"content-length", b"13")]
@@ -51,7 +52,9 @@ async def hello_app(scope, receive, send):
                 return
 
 
-class OursSubject(Subject):
+class OursSubject(LayerSubject):
+    """asgi.Layer through the layer API, as LayerSubject uses wsgi.Layer."""
+
     def prepare(self):
         import gocept.httpserverlayer._asgi_server  # noqa: F401
         import gocept.httpserverlayer.asgi  # noqa: F401
@@ -63,20 +66,6 @@ class OursSubject(Subject):
         self.layer.setUp()
         self.in_test = False
         return int(self.layer["http_port"])
-
-    def test_setup(self):
-        if not self.in_test:
-            self.layer.testSetUp()
-            self.in_test = True
-
-    def test_teardown(self):
-        if self.in_test:
-            self.layer.testTearDown()
-            self.in_test = False
-
-    def stop(self):
-        self.test_teardown()
-        self.layer.tearDown()
 
 
 class UvicornSubject(Subject):

@@ -1,12 +1,8 @@
 """Clients and helpers for the tests of asgi.Layer: real sockets only."""
 
-import contextlib
 import http.client
-import io
-import logging
 import socket
 import ssl
-import sys
 import time
 
 import h11
@@ -102,36 +98,6 @@ def responses(data):
             break
         client.start_next_cycle()
     return found
-
-
-class Records(logging.Handler):
-    def __init__(self):
-        super().__init__(logging.DEBUG)
-        self.records = []
-
-    def emit(self, record):
-        self.records.append(record)
-
-
-@contextlib.contextmanager
-def captured():
-    """Capture sys.stderr and the gocept.httpserverlayer log: yields
-    (stderr StringIO, list of log messages)."""
-    log = logging.getLogger("gocept.httpserverlayer")
-    handler = Records()
-    stream = io.StringIO()
-    old_stderr, old_level = sys.stderr, log.level
-    log.addHandler(handler)
-    log.setLevel(logging.DEBUG)
-    sys.stderr = stream
-    messages = []
-    try:
-        yield stream, messages
-    finally:
-        sys.stderr = old_stderr
-        log.removeHandler(handler)
-        log.setLevel(old_level)
-        messages.extend(r.getMessage() for r in handler.records)
 
 
 def wait_for(condition, timeout=5.0):

@@ -5,17 +5,8 @@ Chromium trusts the HTTPS layer's certificate, and no other bad one,
 through ``--ignore-certificate-errors-spki-list`` and ``ca_spki_hash``.
 """
 
-import os
-import shutil
-import tempfile
-import unittest
-
-from examples.browser import CHROMIUM
-from examples.browser import FLAGS
-from examples.browser import SELENIUM_ENVIRON
-from examples.browser import missing_binaries
-from examples.browser import start_chrome
-from selenium.webdriver.chrome.options import Options
+from examples.browser import BrowserTestCase
+from examples.browser import WebDriverLayer
 from selenium.webdriver.support.wait import WebDriverWait
 
 import gocept.httpserverlayer.asgi
@@ -59,26 +50,20 @@ HTTPS = gocept.httpserverlayer.asgi.Layer(
 )
 
 
-class BrowserTest:
-    def setUp(self):
-        if missing_binaries():
-            self.skipTest(f"not installed: {', '.join(missing_binaries())}")
-        os.environ.update(SELENIUM_ENVIRON)
-        profile = tempfile.mkdtemp()
-        self.addCleanup(shutil.rmtree, profile, ignore_errors=True)
-        options = Options()
-        options.binary_location = CHROMIUM
-        for flag in FLAGS:
-            options.add_argument(flag)
-        options.add_argument(f"--user-data-dir={profile}")
-        if "ca_spki_hash" in self.layer:
-            options.add_argument(
-                "--ignore-certificate-errors-spki-list="
-                + self.layer["ca_spki_hash"]
-            )
-        self.driver = start_chrome(options)
-        self.addCleanup(self.driver.quit)
+class Chromium(WebDriverLayer):
+    """The examples' browser layer, trusting the certificate of an HTTPS
+    layer among its bases, and no other bad one."""
 
+    def options(self):
+        options = super().options()
+        if self.get("ca_spki_hash"):
+            options.add_argument(
+                "--ignore-certificate-errors-spki-list=" + self["ca_spki_hash"]
+            )
+        return options
+
+
+class BrowserTest:
     def test_page_talks_to_the_app_over_a_websocket(self):
         self.driver.get(self.layer["http_url"] + "/")
         scheme = "wss" if "ca_bundle" in self.layer else "ws"
@@ -97,9 +82,9 @@ class BrowserTest:
         self.assertEqual(4000, record.close_code)
 
 
-class WebSocketChromiumTest(BrowserTest, unittest.TestCase):
-    layer = PLAIN
+class WebSocketChromiumTest(BrowserTest, BrowserTestCase):
+    layer = Chromium(bases=(PLAIN,), name="AsgiBrowser:Chromium")
 
 
-class SecureWebSocketChromiumTest(BrowserTest, unittest.TestCase):
-    layer = HTTPS
+class SecureWebSocketChromiumTest(BrowserTest, BrowserTestCase):
+    layer = Chromium(bases=(HTTPS,), name="AsgiBrowserHTTPS:Chromium")

@@ -6,12 +6,12 @@ import time
 import unittest
 
 import asgiapps
-from asgisupport import captured
 from asgisupport import connection
 from asgisupport import exchange
 from asgisupport import get
 from asgisupport import responses
 from asgisupport import wait_for
+from stresskit import captured
 
 from gocept.httpserverlayer.asgi import Layer
 

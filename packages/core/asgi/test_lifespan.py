@@ -3,8 +3,8 @@
 import unittest
 
 import asgiapps
-from asgisupport import captured
 from asgisupport import get
+from stresskit import captured
 
 from gocept.httpserverlayer._asgi_lifespan import LifespanError
 from gocept.httpserverlayer.asgi import Layer

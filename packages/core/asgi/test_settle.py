@@ -8,10 +8,10 @@ import unittest
 
 import asgiapps
 import websockets.exceptions
-from asgisupport import captured
 from asgisupport import get
 from asgisupport import wait_for
 from asgisupport import ws_connect
+from stresskit import captured
 from test_websocket import close_code_from
 from test_websocket import handshake
 

@@ -13,9 +13,9 @@ import unittest
 
 import asgiapps
 import websockets.exceptions
-from asgisupport import captured
 from asgisupport import wait_for
 from asgisupport import ws_connect
+from stresskit import captured
 
 from gocept.httpserverlayer.asgi import Layer
 

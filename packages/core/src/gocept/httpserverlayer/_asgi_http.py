@@ -147,6 +147,37 @@ def check_headers(headers: Any, what: str) -> list[tuple[bytes, bytes]]:
     return checked
 
 
+async def call_app(server: AsgiServer, holder: Any, what: str) -> str:
+    """Call the application for ``holder`` (a :class:`Cycle` or a
+    websocket), once the gate is open (see ``AsgiServer.settle``).
+
+    Returns ``"returned"``; ``"failed"`` when it raised (reported, with its
+    traceback, and added to ``http_errors``); ``"gone"`` when it raised an
+    OSError after the client went away (not the app's fault: nothing to
+    report); ``"stopped"`` when the server stopped while it waited.
+    """
+    if not server.gate.is_set():
+        holder.held = True
+        server.notify()
+        await server.gate.wait()
+        holder.held = False
+        if server.stopping:
+            return "stopped"
+    try:
+        await server.application(holder.scope, holder.receive, holder.send)
+    except Exception as e:
+        if holder.gone and isinstance(e, OSError):
+            return "gone"
+        report(
+            server,
+            what,
+            f"{server.name}: exception in the application while serving"
+            f" {what}",
+        )
+        return "failed"
+    return "returned"
+
+
 class Cycle:
     """One request and its response: the ``receive`` and ``send`` of the
     application's call."""
@@ -398,36 +429,20 @@ class Cycle:
         """Call the application (after the gate opens), then tidy up."""
         protocol = self.protocol
         server = protocol.server
-        if not server.gate.is_set():
-            self.held = True
-            server.notify()
-            await server.gate.wait()
-            self.held = False
-            if server.stopping:
-                protocol.abort()
-                return
+        what = f"{self.describe} from {protocol.peer}"
         try:
-            await server.application(self.scope, self.receive, self.send)
+            outcome = await call_app(server, self, what)
         except asyncio.CancelledError:
             if not self.complete:
                 protocol.abort()
             raise
-        except BaseException as e:
-            if isinstance(e, (KeyboardInterrupt, SystemExit)):
-                raise
-            if self.disconnected and isinstance(e, OSError):
-                return  # the client went away: not the app's fault
-            what = f"{self.describe} from {protocol.peer}"
-            report(
-                server,
-                what,
-                f"{server.name}: exception in the application while serving"
-                f" {what}",
-            )
+        if outcome == "stopped":
+            protocol.abort()
+        elif outcome == "failed":
             self.fail()
-            return
-        if not self.complete and not self.disconnected:
-            what = f"{self.describe} from {protocol.peer}"
+        elif outcome == "returned" and not self.complete:
+            if self.disconnected:
+                return
             problem = (
                 "returned without completing its response"
                 if self.head_sent
@@ -438,6 +453,10 @@ class Cycle:
             except RuntimeError:
                 report(server, what, f"{server.name}: while serving {what}")
             self.fail()
+
+    @property
+    def gone(self) -> bool:
+        return self.disconnected
 
     def fail(self) -> None:
         """After an error of the app: a 500, or (head sent) a cut response."""

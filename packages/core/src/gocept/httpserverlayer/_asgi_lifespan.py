@@ -46,13 +46,23 @@ class Lifespan:
         """Send ``lifespan.startup``; return when the app completed it."""
         self._events = asyncio.Queue()
         self._events.put_nowait({"type": "lifespan.startup"})
-        answer = self._answer = asyncio.get_running_loop().create_future()
-        task = self._task = asyncio.get_running_loop().create_task(
+        loop = asyncio.get_running_loop()
+        answer = self._answer = loop.create_future()
+        task = self._task = loop.create_task(
             self._run(), name=f"{self.server.name} lifespan"
         )
-        await asyncio.wait(
-            [answer, task], timeout=timeout, return_when="FIRST_COMPLETED"
-        )
+        # Whichever comes first: the app's answer, its return, the timeout.
+        done = loop.create_future()
+
+        def wake(_: Any = None) -> None:
+            if not done.done():
+                done.set_result(None)
+
+        answer.add_done_callback(wake)
+        task.add_done_callback(wake)
+        timer = loop.call_later(timeout, wake)
+        await done
+        timer.cancel()
         what = self._describe()
         if answer.done():
             message = answer.result()

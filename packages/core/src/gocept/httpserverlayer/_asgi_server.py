@@ -108,6 +108,8 @@ class AsgiServer:
         self._stopping = False
         # True while the loop runs (between a successful start and stop).
         self._serving = False
+        # True once _shutdown() has ended the tasks and stopped the loop.
+        self._stopped = False
 
     @property
     def stopping(self) -> bool:
@@ -134,12 +136,13 @@ class AsgiServer:
                 return
             self._serving = True
             self._ready.set()
-            loop.run_forever()
+            loop.run_forever()  # until _shutdown() stops it
         finally:
             self._serving = False
             try:
-                self._cancel_left_over()
-                loop.run_until_complete(loop.shutdown_asyncgens())
+                if not self._stopped:  # _shutdown() did not get to it
+                    self._cancel_left_over()
+                    loop.run_until_complete(loop.shutdown_asyncgens())
             finally:
                 asyncio.set_event_loop(None)
                 loop.close()
@@ -238,8 +241,8 @@ class AsgiServer:
         running tasks, run the lifespan shutdown; bounded."""
         self._stopping = True
         if self._serving:
+            # _shutdown() stops the loop itself: one round trip.
             self._call(self._shutdown(), self.shutdown_timeout * 2 + 1.0)
-            self.loop.call_soon_threadsafe(self.loop.stop)
 
     def server_close(self) -> None:
         """Close the listening sockets and release the port."""
@@ -322,3 +325,20 @@ class AsgiServer:
         await self.lifespan.shutdown(self.shutdown_timeout)
         for listener in self._listeners:
             await listener.wait_closed()
+        # What is left (a task the app started and never awaited, say),
+        # then the async generators, here rather than in further runs of
+        # the loop after it stopped.
+        left = [
+            t
+            for t in asyncio.all_tasks()
+            if t is not asyncio.current_task() and not t.done()
+        ]
+        for task in left:
+            task.cancel()
+        if left:
+            await asyncio.wait(left, timeout=self.shutdown_timeout)
+        await self.loop.shutdown_asyncgens()
+        self._stopped = True
+        # After this coroutine's result reached the waiting thread (its
+        # done callbacks run in the same turn of the loop).
+        self.loop.call_soon(self.loop.stop)

@@ -44,10 +44,10 @@ from wsproto.extensions import PerMessageDeflate
 from wsproto.utilities import RemoteProtocolError
 
 from gocept.httpserverlayer._asgi_http import ClientDisconnected
+from gocept.httpserverlayer._asgi_http import call_app
 from gocept.httpserverlayer._asgi_http import check_headers
 from gocept.httpserverlayer._asgi_http import error_response
 from gocept.httpserverlayer._asgi_http import peer
-from gocept.httpserverlayer._asgi_http import report
 from gocept.httpserverlayer._records import Request
 
 if TYPE_CHECKING:
@@ -370,33 +370,19 @@ class WebSocketProtocol(asyncio.Protocol):
             self.server.close_timeout, self.transport.abort
         )
 
+    @property
+    def gone(self) -> bool:
+        return self.final is not None
+
     async def run(self) -> None:
-        server = self.server
-        if not server.gate.is_set():
-            self.held = True
-            server.notify()
-            await server.gate.wait()
-            self.held = False
-            if server.stopping:
-                self.abort()
-                return
         try:
-            await server.application(self.scope, self.receive, self.send)
+            outcome = await call_app(self.server, self, self.describe())
         except asyncio.CancelledError:
             self.abort()
             raise
-        except BaseException as e:
-            if isinstance(e, (KeyboardInterrupt, SystemExit)):
-                raise
-            if self.final is not None and isinstance(e, OSError):
-                return  # the client went away: not the app's fault
-            what = f"{self.describe()}"
-            report(
-                server,
-                what,
-                f"{server.name}: exception in the application while serving"
-                f" {what}",
-            )
+        if outcome == "stopped":
+            self.abort()
+        elif outcome == "failed":
             if self.accepted:
                 self.close_websocket(INTERNAL_ERROR, "")
             elif not self.denied:
@@ -410,15 +396,15 @@ class WebSocketProtocol(asyncio.Protocol):
                     )
                 )
                 self.finish_denial()
-            return
-        if self.accepted:
-            self.close_websocket(1000, "")
-        elif not self.denied:
-            # Returned without accepting: a denial (ASGI spec).
-            self.deny(403, [], False)
-        elif not self.close_sent:
-            self.finish_denial()
-        server.notify()
+        elif outcome == "returned":
+            if self.accepted:
+                self.close_websocket(1000, "")
+            elif not self.denied:
+                # Returned without accepting: a denial (ASGI spec).
+                self.deny(403, [], False)
+            elif not self.close_sent:
+                self.finish_denial()
+        self.server.notify()
 
     # settle() and shutdown()
 
