@@ -481,7 +481,33 @@ class Cycle:
         protocol.response_done(self)
 
 
-class HttpProtocol(asyncio.Protocol):
+class FlowControl(asyncio.Protocol):
+    """Write flow control: ``drain()`` waits while the transport's buffer
+    is full (asyncio calls pause_writing and resume_writing)."""
+
+    transport: Any
+    writable = True
+    drained: asyncio.Future[None] | None = None
+
+    def pause_writing(self) -> None:
+        self.writable = False
+
+    def resume_writing(self) -> None:
+        self.writable = True
+        self.wake_drain()
+
+    def wake_drain(self) -> None:
+        if self.drained is not None and not self.drained.done():
+            self.drained.set_result(None)
+
+    async def drain(self) -> None:
+        if self.writable or self.transport.is_closing():
+            return
+        self.drained = asyncio.get_running_loop().create_future()
+        await self.drained
+
+
+class HttpProtocol(FlowControl):
     """One HTTP/1.1 connection (see the module's docstring)."""
 
     is_websocket = False
@@ -500,8 +526,6 @@ class HttpProtocol(asyncio.Protocol):
         self.headers: list[tuple[bytes, bytes]] = []
         self.header_bytes = 0
         self.paused = False
-        self.writable = True
-        self.drained: asyncio.Future[None] | None = None
         self.closing = False
         self.eof = False
         self.client: Any = None
@@ -526,8 +550,7 @@ class HttpProtocol(asyncio.Protocol):
         for cycle in (self.active, *self.pipeline):
             if cycle is not None and not cycle.complete:
                 cycle.on_disconnect()
-        if self.drained is not None and not self.drained.done():
-            self.drained.set_result(None)
+        self.wake_drain()
 
     def eof_received(self) -> bool | None:
         # A client that half-closes after its request still gets the
@@ -554,14 +577,6 @@ class HttpProtocol(asyncio.Protocol):
             self.reject(400, "Bad request target.")
         except httptools.HttpParserError as e:
             self.reject(400, f"Bad request: {e}.")
-
-    def pause_writing(self) -> None:
-        self.writable = False
-
-    def resume_writing(self) -> None:
-        self.writable = True
-        if self.drained is not None and not self.drained.done():
-            self.drained.set_result(None)
 
     # httptools callbacks
 
@@ -721,12 +736,6 @@ class HttpProtocol(asyncio.Protocol):
     def write(self, data: bytes) -> None:
         if not self.transport.is_closing():
             self.transport.write(data)
-
-    async def drain(self) -> None:
-        if self.writable or self.closing:
-            return
-        self.drained = self.loop.create_future()
-        await self.drained
 
     def pause_reading(self) -> None:
         if not self.paused:

@@ -44,6 +44,7 @@ from wsproto.extensions import PerMessageDeflate
 from wsproto.utilities import RemoteProtocolError
 
 from gocept.httpserverlayer._asgi_http import ClientDisconnected
+from gocept.httpserverlayer._asgi_http import FlowControl
 from gocept.httpserverlayer._asgi_http import call_app
 from gocept.httpserverlayer._asgi_http import check_headers
 from gocept.httpserverlayer._asgi_http import error_response
@@ -81,7 +82,7 @@ class WebSocketRequest(Request):
         return text + ">"
 
 
-class WebSocketProtocol(asyncio.Protocol):
+class WebSocketProtocol(FlowControl):
     """One websocket connection (see the module's docstring)."""
 
     is_websocket = True
@@ -113,8 +114,6 @@ class WebSocketProtocol(asyncio.Protocol):
         self.record: WebSocketRequest | None = None
         self.started_at = time.perf_counter()
         self.paused = False
-        self.writable = True
-        self.drained: asyncio.Future[None] | None = None
         self.closer: asyncio.TimerHandle | None = None
 
     # state for settle() and shutdown()
@@ -162,16 +161,7 @@ class WebSocketProtocol(asyncio.Protocol):
         if self.closer is not None:
             self.closer.cancel()
         self.disconnected(ABNORMAL, "")
-        if self.drained is not None and not self.drained.done():
-            self.drained.set_result(None)
-
-    def pause_writing(self) -> None:
-        self.writable = False
-
-    def resume_writing(self) -> None:
-        self.writable = True
-        if self.drained is not None and not self.drained.done():
-            self.drained.set_result(None)
+        self.wake_drain()
 
     # wsproto's events
 
@@ -349,12 +339,6 @@ class WebSocketProtocol(asyncio.Protocol):
         self.close_sent = True
         self.disconnected(ABNORMAL, "")
         self.transport.close()
-
-    async def drain(self) -> None:
-        if self.writable or self.transport.is_closing():
-            return
-        self.drained = self.server.loop.create_future()
-        await self.drained
 
     def close_websocket(self, code: int, reason: str) -> None:
         """Send a close frame; close the connection when the client answers
