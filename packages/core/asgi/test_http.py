@@ -39,6 +39,18 @@ class KeepAliveTest(unittest.TestCase):
             [b"slow", b"GET 0 ", b"abc"], [body for _, _, body in found]
         )
 
+    def test_malformed_request_behind_pipelined_ones_answered_last(self):
+        data = (
+            b"GET /slow HTTP/1.1\r\nHost: x\r\n\r\n"
+            b"GET /echo HTTP/1.1\r\nHost: x\r\n\r\n"
+            b"GET / HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n"
+        )
+        found = responses(exchange(self.layer["http_port"], data))
+        self.assertEqual(
+            [(200, b"slow"), (200, b"GET 0 "), 400],
+            [(s, b) if s == 200 else s for s, _, b in found],
+        )
+
     def test_http_1_0_keep_alive_on_request(self):
         data = (
             b"GET /echo HTTP/1.0\r\nConnection: keep-alive\r\n\r\n"

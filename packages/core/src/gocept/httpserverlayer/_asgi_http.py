@@ -720,6 +720,10 @@ class HttpProtocol(FlowControl):
             if not self.pipeline:
                 self.resume_reading()
             return
+        if self.rejection is not None:
+            self.write(self.rejection)
+            self.close()
+            return
         if self.eof or not self.server.gate.is_set():
             # Half-closed by the client, or between two tests (settle
             # closes idle connections): done.
@@ -728,10 +732,18 @@ class HttpProtocol(FlowControl):
         self.resume_reading()
         self.server.notify()
 
+    #: The error response to a malformed request that came pipelined
+    #: behind others: sent once they are answered.
+    rejection: bytes | None = None
+
     def reject(self, status: int, message: str) -> None:
+        response = error_response(status, message)
         if self.active is None or self.active.complete:
-            self.write(error_response(status, message))
-        self.close()
+            self.write(response)
+            self.close()
+            return
+        self.rejection = response
+        self.pause_reading()
 
     def write(self, data: bytes) -> None:
         if not self.transport.is_closing():
@@ -743,7 +755,7 @@ class HttpProtocol(FlowControl):
             self.transport.pause_reading()
 
     def resume_reading(self) -> None:
-        if self.paused and not self.pipeline:
+        if self.paused and not self.pipeline and self.rejection is None:
             self.paused = False
             self.transport.resume_reading()
 
