@@ -110,6 +110,8 @@ class AsgiServer:
         self._serving = False
         # True once _shutdown() has ended the tasks and stopped the loop.
         self._stopped = False
+        # True from settle() to release() (the test thread's view).
+        self._gate_closed = False
 
     @property
     def stopping(self) -> bool:
@@ -214,6 +216,7 @@ class AsgiServer:
         """
         if not self._serving:
             return
+        self._gate_closed = True
         try:
             quiet = not any(p.busy for p in list(self.connections))
         except RuntimeError:  # the loop changed the set meanwhile
@@ -233,7 +236,11 @@ class AsgiServer:
 
     def release(self) -> None:
         """Let requests held by :meth:`settle` run (the next test started)."""
-        if self._serving:
+        # Only after a settle() (on this thread too): waking the loop for
+        # nothing is not free. The gate's own flag would not do: a settle()
+        # may have asked the loop to close it, and the loop not done so yet.
+        if self._serving and self._gate_closed:
+            self._gate_closed = False
             self.loop.call_soon_threadsafe(self.gate.set)
 
     def shutdown(self) -> None:
