@@ -10,6 +10,7 @@ import asgiapps
 import plone.testing
 from asgisupport import get
 from asgisupport import ws_connect
+from stresskit import captured
 
 import gocept.httpserverlayer.asgi
 from gocept.httpserverlayer.asgi import Layer
@@ -128,6 +129,30 @@ class HostTest(unittest.TestCase):
             )
         finally:
             layer.tearDown()
+
+
+class VerboseLoggingTest(unittest.TestCase):
+    def test_a_line_per_request_and_websocket(self):
+        layer = Layer(asgi_app=asgiapps.app)
+        env = {"GOCEPT_HTTP_VERBOSE_LOGGING": "1"}
+        with unittest.mock.patch.dict(os.environ, env):
+            layer.setUp()
+        try:
+            with captured() as (stderr, log):
+                get(layer, "/echo")
+                with ws_connect(layer, "/ws/echo"):
+                    pass
+                layer.testTearDown()
+        finally:
+            layer.tearDown()
+        lines = [r.getMessage() for r in log]
+        self.assertRegex(
+            lines[0], r'^127\.0\.0\.1:\d+ "GET /echo HTTP/1\.1" 200 6$'
+        )
+        self.assertRegex(
+            lines[1],
+            r'^127\.0\.0\.1:\d+ "websocket /ws/echo" 101, closed 1000$',
+        )
 
 
 class HTTPSTest(unittest.TestCase):

@@ -50,6 +50,7 @@ from gocept.httpserverlayer._asgi_http import check_headers
 from gocept.httpserverlayer._asgi_http import error_response
 from gocept.httpserverlayer._asgi_http import peer
 from gocept.httpserverlayer._records import Request
+from gocept.httpserverlayer._report import request_line
 
 if TYPE_CHECKING:
     from gocept.httpserverlayer._asgi_server import AsgiServer
@@ -206,6 +207,12 @@ class WebSocketProtocol(FlowControl):
             return
         if self.record is not None and self.record.close_code is None:
             self.record.close_code = code
+        if self.server.verbose:
+            status = self.record.status if self.record is not None else "-"
+            request_line(
+                f'{self.peer} "websocket {self.target[:200]}" {status},'
+                f" closed {code}"
+            )
         self.final = {"type": "websocket.disconnect", "code": code}
         if reason:
             self.final["reason"] = reason
