@@ -19,20 +19,27 @@ A websocket handshake (``Upgrade: websocket``) hands the connection to
 from __future__ import annotations
 
 import asyncio
-import http
-import re
 import time
 from collections import deque
-from email.utils import formatdate
 from typing import TYPE_CHECKING
 from typing import Any
 from urllib.parse import unquote_to_bytes
 
 import httptools
 
+from gocept.httpserverlayer._asgi_conn import ASGI
+from gocept.httpserverlayer._asgi_conn import REASONS
+from gocept.httpserverlayer._asgi_conn import SERVER
+from gocept.httpserverlayer._asgi_conn import ClientDisconnected
+from gocept.httpserverlayer._asgi_conn import FlowControl
+from gocept.httpserverlayer._asgi_conn import Reject
+from gocept.httpserverlayer._asgi_conn import call_app
+from gocept.httpserverlayer._asgi_conn import check_headers
+from gocept.httpserverlayer._asgi_conn import error_response
+from gocept.httpserverlayer._asgi_conn import http_date
+from gocept.httpserverlayer._asgi_conn import peer
+from gocept.httpserverlayer._asgi_conn import report
 from gocept.httpserverlayer._records import Request
-from gocept.httpserverlayer._records import ServerError
-from gocept.httpserverlayer._report import report_exception
 from gocept.httpserverlayer._report import request_line
 
 if TYPE_CHECKING:
@@ -43,48 +50,9 @@ MAX_HEADER_BYTES = 64 * 1024
 MAX_HEADERS = 100
 # Request body bytes buffered for an app that does not read them yet.
 HIGH_WATER = 64 * 1024
-ASGI = {"version": "3.0", "spec_version": "2.4"}
-SERVER = b"gocept.httpserverlayer"
-_REASONS = {s.value: s.phrase.encode("latin-1") for s in http.HTTPStatus}
 _HOP_BY_HOP = frozenset(
     {b"connection", b"keep-alive", b"transfer-encoding", b"upgrade"}
 )
-_NOT_TOKEN = re.compile(rb"[^!#$%&'*+\-.^_`|~0-9A-Za-z]")
-_BAD_VALUE = re.compile(rb"[\x00\r\n]")
-_date: tuple[int, bytes] = (0, b"")
-
-
-def http_date() -> bytes:
-    global _date
-    now = int(time.time())
-    if _date[0] != now:
-        _date = (now, formatdate(now, usegmt=True).encode("ascii"))
-    return _date[1]
-
-
-class ClientDisconnected(OSError):
-    """``send()`` after the client went away (ASGI spec 2.4)."""
-
-
-class Reject(Exception):
-    """Answer with an error status and close the connection."""
-
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-
-
-def error_response(status: int, message: str) -> bytes:
-    body = f"{message}\n".encode()
-    return b"".join(
-        [
-            b"HTTP/1.1 %d %s\r\n" % (status, _REASONS.get(status, b"Error")),
-            b"Date: %s\r\nServer: %s\r\n" % (http_date(), SERVER),
-            b"Content-Type: text/plain; charset=utf-8\r\n",
-            b"Content-Length: %d\r\nConnection: close\r\n\r\n" % len(body),
-            body,
-        ]
-    )
 
 
 def split_target(url: bytes) -> tuple[bytes, bytes]:
@@ -111,71 +79,6 @@ def decode_path(raw_path: bytes) -> str:
         raise Reject(
             400, f"The request path {raw_path[:100]!r} is not UTF-8."
         ) from None
-
-
-def peer(address: Any) -> str:
-    if not address:
-        return "?"
-    host, port = address[:2]
-    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
-
-
-def report(server: AsgiServer, what: str, message: str) -> None:
-    """Report the exception being handled; add it to ``http_errors``."""
-    server.errors.append(ServerError(what, report_exception(message)))
-
-
-def check_headers(headers: Any, what: str) -> list[tuple[bytes, bytes]]:
-    """Response headers as the app sent them, checked: (name, value) bytes."""
-    checked = []
-    for item in headers:
-        try:
-            name, value = item
-            bad = (
-                not name
-                or _NOT_TOKEN.search(name) is not None
-                or _BAD_VALUE.search(value) is not None
-            )
-        except (TypeError, ValueError):
-            bad = True
-        if bad or not isinstance(name, bytes) or not isinstance(value, bytes):
-            raise RuntimeError(
-                f"Bad header {item!r} in {what}: each header must be a pair"
-                " of bytes, a token and a value without CR, LF or NUL."
-            )
-        checked.append((name, value))
-    return checked
-
-
-async def call_app(server: AsgiServer, holder: Any, what: str) -> str:
-    """Call the application for ``holder`` (a :class:`Cycle` or a
-    websocket), once the gate is open (see ``AsgiServer.settle``).
-
-    Returns ``"returned"``; ``"failed"`` when it raised (reported, with its
-    traceback, and added to ``http_errors``); ``"gone"`` when it raised an
-    OSError after the client went away (not the app's fault: nothing to
-    report); ``"stopped"`` when the server stopped while it waited.
-    """
-    if not server.gate.is_set():
-        holder.held = True
-        server.notify()
-        await server.gate.wait()
-        holder.held = False
-        if server.stopping:
-            return "stopped"
-    try:
-        await server.application(holder.scope, holder.receive, holder.send)
-    except Exception as e:
-        if holder.gone and isinstance(e, OSError):
-            return "gone"
-        report(
-            server,
-            what,
-            f"{server.name}: exception in the application while serving"
-            f" {what}",
-        )
-        return "failed"
-    return "returned"
 
 
 class Cycle:
@@ -327,7 +230,7 @@ class Cycle:
 
     def build_head(self, body: bytes, more: bool) -> bytes:
         status = self.status
-        lines = [b"HTTP/1.1 %d %s\r\n" % (status, _REASONS.get(status, b""))]
+        lines = [b"HTTP/1.1 %d %s\r\n" % (status, REASONS.get(status, b""))]
         has_date = has_server = False
         length = None
         for name, value in self.headers:
@@ -479,32 +382,6 @@ class Cycle:
         self.complete = True
         self.event.set()
         protocol.response_done(self)
-
-
-class FlowControl(asyncio.Protocol):
-    """Write flow control: ``drain()`` waits while the transport's buffer
-    is full (asyncio calls pause_writing and resume_writing)."""
-
-    transport: Any
-    writable = True
-    drained: asyncio.Future[None] | None = None
-
-    def pause_writing(self) -> None:
-        self.writable = False
-
-    def resume_writing(self) -> None:
-        self.writable = True
-        self.wake_drain()
-
-    def wake_drain(self) -> None:
-        if self.drained is not None and not self.drained.done():
-            self.drained.set_result(None)
-
-    async def drain(self) -> None:
-        if self.writable or self.transport.is_closing():
-            return
-        self.drained = asyncio.get_running_loop().create_future()
-        await self.drained
 
 
 class HttpProtocol(FlowControl):

@@ -43,12 +43,12 @@ from wsproto.events import TextMessage
 from wsproto.extensions import PerMessageDeflate
 from wsproto.utilities import RemoteProtocolError
 
-from gocept.httpserverlayer._asgi_http import ClientDisconnected
-from gocept.httpserverlayer._asgi_http import FlowControl
-from gocept.httpserverlayer._asgi_http import call_app
-from gocept.httpserverlayer._asgi_http import check_headers
-from gocept.httpserverlayer._asgi_http import error_response
-from gocept.httpserverlayer._asgi_http import peer
+from gocept.httpserverlayer._asgi_conn import ClientDisconnected
+from gocept.httpserverlayer._asgi_conn import FlowControl
+from gocept.httpserverlayer._asgi_conn import call_app
+from gocept.httpserverlayer._asgi_conn import check_headers
+from gocept.httpserverlayer._asgi_conn import error_response
+from gocept.httpserverlayer._asgi_conn import peer
 from gocept.httpserverlayer._records import Request
 from gocept.httpserverlayer._report import request_line
 
