@@ -1,15 +1,14 @@
 """A page whose JavaScript talks to the application over a websocket, in
 Debian's headless Chromium (by path, through Selenium): ws:// and wss://.
 
-Chromium trusts the HTTPS layer's certificate, and no other bad one,
-through ``--ignore-certificate-errors-spki-list`` and ``ca_spki_hash``.
+The browser is the shipped ``browser.SeleniumLayer``, which trusts the
+HTTPS layer's certificate (``ca_spki_hash``) and no other bad one.
 """
 
-from examples.browser import BrowserTestCase
-from examples.browser import WebDriverLayer
 from selenium.webdriver.support.wait import WebDriverWait
 
 import gocept.httpserverlayer.asgi
+from gocept.httpserverlayer import browser
 
 PAGE = b"""<!doctype html>
 <title>waiting</title>
@@ -50,21 +49,9 @@ HTTPS = gocept.httpserverlayer.asgi.Layer(
 )
 
 
-class Chromium(WebDriverLayer):
-    """The examples' browser layer, trusting the certificate of an HTTPS
-    layer among its bases, and no other bad one."""
-
-    def options(self):
-        options = super().options()
-        if self.get("ca_spki_hash"):
-            options.add_argument(
-                "--ignore-certificate-errors-spki-list=" + self["ca_spki_hash"]
-            )
-        return options
-
-
 class BrowserTest:
     def test_page_talks_to_the_app_over_a_websocket(self):
+        self.driver = self.layer["webdriver"]
         self.driver.get(self.layer["http_url"] + "/")
         scheme = "wss" if "ca_bundle" in self.layer else "ws"
         expected = f"{scheme} pong: ping from the page"
@@ -82,9 +69,15 @@ class BrowserTest:
         self.assertEqual(4000, record.close_code)
 
 
-class WebSocketChromiumTest(BrowserTest, BrowserTestCase):
-    layer = Chromium(bases=(PLAIN,), name="AsgiBrowser:Chromium")
+class WebSocketChromiumTest(BrowserTest, browser.BrowserTestCase):
+    layer = browser.SeleniumLayer(
+        bases=(PLAIN,), name="AsgiBrowser:Chromium", module=__name__
+    )
 
 
-class SecureWebSocketChromiumTest(BrowserTest, BrowserTestCase):
-    layer = Chromium(bases=(HTTPS,), name="AsgiBrowserHTTPS:Chromium")
+class SecureWebSocketChromiumTest(BrowserTest, browser.BrowserTestCase):
+    # SeleniumLayer trusts the certificate of the HTTPS layer among its
+    # bases (its ca_spki_hash), and no other bad one.
+    layer = browser.SeleniumLayer(
+        bases=(HTTPS,), name="AsgiBrowserHTTPS:Chromium", module=__name__
+    )
