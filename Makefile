@@ -12,7 +12,7 @@ PYTHON ?= python3
 TOX = $(PYTHON) -m tox
 # The tox envs `make test` runs. Later issues add their integration envs
 # (zopeappwsgi, plonetesting, plone, zope2, browser) here, and only here.
-TEST_ENVS ?= lint,typecheck,core,pytest,stress,zopeappwsgi,plonetesting,plone,zope2,browser,grid,consumers,docs,release-check,ci,changelog,coverage,demo-https,zope2-https,zopeappwsgi-https
+TEST_ENVS ?= lint,typecheck,core,pytest,stress,zopeappwsgi,plonetesting,plone,zope2,browser,grid,consumers,asgi,docs,release-check,ci,changelog,coverage,demo-https,zope2-https,zopeappwsgi-https
 # Extra arguments for the test runner, e.g. make demo ARGS='-t browser'.
 ARGS ?=
 
@@ -47,6 +47,7 @@ consumers: tools browser ## Run gocept.selenium 7.1's own tests on ours and on 4
 	$(TOX) run -e consumers,consumers-4x -- $(ARGS)
 
 bench: tools ## Print the benchmark figures (a few minutes).
+	bash ci/apt-install.sh wrk=/usr/bin/wrk
 	$(TOX) run -e bench -- $(ARGS)
 
 lint: tools ## Check the code with ruff and the shape of every packages/*/pyproject.toml.
