@@ -10,7 +10,6 @@ direct write to standard error is what a developer normally sees.
 from __future__ import annotations
 
 import logging
-import os
 import sys
 import traceback
 
@@ -18,20 +17,6 @@ log = logging.getLogger("gocept.httpserverlayer")
 # A library does not decide where its records go; without this handler,
 # Python's "last resort" handler would print them a second time.
 log.addHandler(logging.NullHandler())
-
-_TRUE = {"1", "true", "yes", "on"}
-
-
-def verbose_logging() -> bool:
-    """Tell whether GOCEPT_HTTP_VERBOSE_LOGGING asks for request log lines.
-
-    Any value but an empty one, ``0``, ``false``, ``no`` or ``off`` turns it
-    on (4.x turned it on when the variable was set at all).
-    """
-    value = os.environ.get("GOCEPT_HTTP_VERBOSE_LOGGING")
-    if value is None:
-        return False
-    return value.strip().lower() not in {"", "0", "false", "no", "off"}
 
 
 def _logging_reaches_stderr(level: int) -> bool:

@@ -35,6 +35,8 @@ from typing import Any
 
 import pytest
 
+from gocept.httpserverlayer._records import RequestLog
+
 __all__ = ["TEMPORARY", "Server", "ServerFactory"]
 
 
@@ -78,10 +80,11 @@ class Server:
         return str(url) if url else f"http://{self.address}"
 
     @property
-    def requests(self) -> Any:
+    def requests(self) -> RequestLog:
         """The :class:`~gocept.httpserverlayer.RequestLog` of the current
         test (``http_requests``): emptied by the per-test fixtures."""
-        return self.layer["http_requests"]
+        log: RequestLog = self.layer["http_requests"]
+        return log
 
     @property
     def documentroot(self) -> pathlib.Path:

@@ -12,10 +12,13 @@ import shutil
 import tempfile
 from typing import Any
 
-from gocept.httpserverlayer._http import serve_wsgi
+from gocept.httpserverlayer._errors import Error
 from gocept.httpserverlayer._layer import ServerLayer
-from gocept.httpserverlayer._server import Error
+from gocept.httpserverlayer._server import Protocol
+from gocept.httpserverlayer._server import Server
+from gocept.httpserverlayer._site import Site
 from gocept.httpserverlayer._static import StaticFiles
+from gocept.httpserverlayer._wsgi import WSGIProtocol
 
 __all__ = ["STATIC_FILES", "TEMPORARY", "Layer", "StaticFiles"]
 
@@ -64,7 +67,8 @@ class Layer(ServerLayer):
         self.listing = listing
         self._temporary: str | None = None
 
-    def setUp(self) -> None:
+    def setUpApplication(self) -> None:
+        """Make the temporary document root, or check the one given."""
         if self.documentroot is TEMPORARY:
             self._temporary = root = tempfile.mkdtemp(
                 prefix="gocept.httpserverlayer.static-"
@@ -79,16 +83,14 @@ class Layer(ServerLayer):
                     " temporary one."
                 )
         self["documentroot"] = root
-        try:
-            server = self.make_server(serve_wsgi)
-            server.set_app(StaticFiles(root, listing=self.listing))
-            self.start_server(server)
-        except BaseException:
-            self._remove_documentroot()
-            raise
 
-    def testSetUp(self) -> None:
-        super().testSetUp()
+    def make_protocol(self, site: Site, server: Server) -> Protocol:
+        """The HTTP/1.1 engine, serving :class:`StaticFiles`."""
+        site.app = StaticFiles(self["documentroot"], listing=self.listing)
+        return WSGIProtocol(site)
+
+    def testSetUpApplication(self) -> None:
+        """Empty the temporary document root (never one you passed)."""
         if self._temporary is None:
             return  # a directory the user gave us: never touched
         for entry in os.scandir(self._temporary):
@@ -97,14 +99,12 @@ class Layer(ServerLayer):
             else:
                 os.unlink(entry.path)
 
-    def tearDown(self) -> None:
+    def tearDownApplication(self) -> None:
+        """Remove the temporary document root and the resource."""
         try:
-            self.stop_server()
-        finally:
-            self._remove_documentroot()
-
-    def _remove_documentroot(self) -> None:
-        del self["documentroot"]
+            del self["documentroot"]
+        except KeyError:
+            pass  # setUpApplication failed before it set it
         if self._temporary is not None:
             shutil.rmtree(self._temporary, ignore_errors=True)
             self._temporary = None
