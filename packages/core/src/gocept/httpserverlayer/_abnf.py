@@ -34,8 +34,9 @@ BWS = OWS
 field_vchar = rb"[\x21-\x7e\x80-\xff]"
 # RFC 9110 5.5: field-content = field-vchar
 #   [ 1*( SP / HTAB / field-vchar ) field-vchar ]
-field_content = field_vchar + rb"(?:[\t \x21-\x7e\x80-\xff]*" + field_vchar
-field_content += rb")?"
+field_content = rb"%s(?:[\t \x21-\x7e\x80-\xff]*%s)?" % (
+    field_vchar, field_vchar
+)  # fmt: skip
 # RFC 9110 5.5: field-value = *field-content
 field_value = rb"(?:" + field_content + rb")?"
 # RFC 9110 5.6.4: qdtext = HTAB / SP / "!" / %x23-5B / %x5D-7E / obs-text;
@@ -58,52 +59,17 @@ method = token
 
 # RFC 9112 3: request-line = method SP request-target SP HTTP-version
 request_line = re.compile(
-    rb"("
-    + method
-    + rb") ("
-    + request_target
-    + rb") "
-    + HTTP_version
-    + head_eol  # fmt: skip
-)
-# RFC 9112 3: what a request line that names an HTTP version it cannot
-# serve looks like (answered 505, not 400).
-other_version = re.compile(
-    rb"("
-    + method
-    + rb") ("
-    + request_target
-    + rb") HTTP/[0-9]+\.[0-9]+"
-    + head_eol  # fmt: skip
+    rb"(%s) (%s) %s%s" % (method, request_target, HTTP_version, head_eol)
 )
 
 # RFC 9112 5: field-line = field-name ":" OWS field-value OWS, with
 # field-name = token (RFC 9110 5.1). No whitespace between name and colon
 # (RFC 9112 5.1), no obs-fold (RFC 9112 5.2: a server MAY reject it).
-field_line = re.compile(
-    rb"("
-    + token
-    + rb"):"
-    + OWS
-    + rb"("
-    + field_value
-    + rb")"
-    + OWS
-    + head_eol  # fmt: skip
-)
+field_line_ = rb"(%s):%s(%s)%s" % (token, OWS, field_value, OWS)
+field_line = re.compile(field_line_ + head_eol)
 # The same inside a chunked body's trailer section (RFC 9112 7.1.2), which
 # ends every line in CRLF.
-trailer_line = re.compile(
-    rb"("
-    + token
-    + rb"):"
-    + OWS
-    + rb"("
-    + field_value
-    + rb")"
-    + OWS
-    + rb"\r\n"  # fmt: skip
-)
+trailer_line = re.compile(field_line_ + rb"\r\n")
 
 # RFC 9110 8.6: Content-Length = 1*DIGIT (at most 20, see above)
 content_length = re.compile(rb"[0-9]{1,20}")
@@ -112,22 +78,9 @@ content_length = re.compile(rb"[0-9]{1,20}")
 #   [ BWS "=" BWS chunk-ext-val ] ), chunk-ext-name = token,
 #   chunk-ext-val = token / quoted-string. Whitespace (BWS) is allowed only
 #   around ";" and "=", never after the size or before CRLF.
-chunk_ext = (
-    rb"(?:"
-    + BWS
-    + rb";"
-    + BWS
-    + token
-    + rb"(?:"
-    + BWS
-    + rb"="
-    + BWS
-    + rb"(?:"
-    + token
-    + rb"|"
-    + quoted_string
-    + rb"))?)*"  # fmt: skip
-)
+chunk_ext = rb"(?:%s;%s%s(?:%s=%s(?:%s|%s))?)*" % (
+    BWS, BWS, token, BWS, BWS, token, quoted_string
+)  # fmt: skip
 # RFC 9112 7.1: chunk = chunk-size [ chunk-ext ] CRLF chunk-data CRLF,
 #   chunk-size = 1*HEXDIG; last-chunk = 1*("0") [ chunk-ext ] CRLF
 chunk_line = re.compile(rb"([0-9A-Fa-f]{1,20})" + chunk_ext + rb"\r\n")

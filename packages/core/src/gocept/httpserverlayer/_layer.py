@@ -26,8 +26,12 @@ import os
 import sys
 import threading
 import unittest
+from collections.abc import Callable
 from types import FrameType
 from typing import Any
+from typing import Generic
+from typing import TypeVar
+from typing import overload
 
 import plone.testing
 
@@ -120,6 +124,49 @@ def _fail_on_server_errors(server: Server) -> None:
     raise AssertionError("\n".join(parts))
 
 
+T = TypeVar("T")
+
+
+class _Setting(Generic[T]):
+    """A layer attribute that falls back to the environment.
+
+    A value set on the instance (also before its setUp) or a class
+    attribute of a subclass wins, unless it is None or empty; otherwise
+    ``default(layer)`` gives it, from :mod:`._config`.
+    """
+
+    def __init__(
+        self,
+        convert: Callable[[Any], T],
+        default: Callable[[Any], T],
+        doc: str,
+    ) -> None:
+        self.convert = convert
+        self.default = default
+        self.__doc__ = doc
+        self.key = ""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.key = f"_{name}"
+
+    @overload
+    def __get__(self, layer: None, owner: Any = None) -> _Setting[T]: ...
+
+    @overload
+    def __get__(self, layer: object, owner: Any = None) -> T: ...
+
+    def __get__(self, layer: Any, owner: Any = None) -> Any:
+        if layer is None:
+            return self
+        value = layer.__dict__.get(self.key)
+        if value is None or value == "":
+            return self.default(layer)
+        return self.convert(value)
+
+    def __set__(self, layer: Any, value: T) -> None:
+        layer.__dict__[self.key] = value
+
+
 class ServerLayer(plone.testing.Layer):
     """A layer that runs an HTTP server for the tests that use it.
 
@@ -206,28 +253,27 @@ class ServerLayer(plone.testing.Layer):
                 name = f"{name}-{count}"
         super().__init__(bases=bases, name=name, module=module)
 
-    @property
-    def host(self) -> str:
-        """Host name to listen on and to advertise."""
-        return self.__dict__.get("_host") or _config.host()
+    host = _Setting(
+        str,
+        lambda layer: _config.host(),
+        """Host name to listen on and to advertise.
 
-    @host.setter
-    def host(self, value: str) -> None:
-        self.__dict__["_host"] = value
+        The attribute if a subclass or instance sets it, else
+        ``GOCEPT_HTTP_APP_HOST``, else ``localhost``.
+        """,
+    )
+    port = _Setting(
+        int,
+        lambda layer: _config.port(),
+        """Port to listen on; 0 lets the OS pick a free one.
 
-    @property
-    def port(self) -> int:
-        """Port to listen on; 0 lets the OS pick a free one."""
-        if "_port" in self.__dict__:
-            return int(self.__dict__["_port"])
-        return _config.port()
-
-    @port.setter
-    def port(self, value: int) -> None:
-        self.__dict__["_port"] = value
-
-    @property
-    def https(self) -> bool:
+        The attribute if a subclass or instance sets it, else
+        ``GOCEPT_HTTP_APP_PORT``, else 0.
+        """,
+    )
+    https = _Setting(
+        bool,
+        lambda layer: _config.https(),
         """Serve HTTPS instead of HTTP.
 
         The attribute if a subclass or instance sets it, else
@@ -235,22 +281,11 @@ class ServerLayer(plone.testing.Layer):
         False. The certificate is made at setUp for ``host`` by a
         certificate authority made for the purpose, which no client
         trusts unless told to (resource ``ca_bundle``).
-        """
-        if "_https" in self.__dict__:
-            return bool(self.__dict__["_https"])
-        return _config.https()
-
-    @https.setter
-    def https(self, value: bool) -> None:
-        self.__dict__["_https"] = value
-
-    def _fails_on_server_errors(self) -> bool:
-        if self.fail_on_server_errors is not None:
-            return bool(self.fail_on_server_errors)
-        return _config.fail_on_server_errors()
-
-    @property
-    def bind_host(self) -> str:
+        """,
+    )
+    bind_host = _Setting(
+        str,
+        lambda layer: _config.bind_host() or layer.host,
         """Address to listen on: ``GOCEPT_HTTP_BIND_HOST``, else ``host``.
 
         Set it (e.g. to ``0.0.0.0``) when browsers on other machines, such as
@@ -259,14 +294,13 @@ class ServerLayer(plone.testing.Layer):
         loopback for ``localhost``: a test server runs with the test's
         privileges and data, and should not be reachable from the network
         unless asked to.
-        """
-        return (
-            self.__dict__.get("_bind_host") or _config.bind_host() or self.host
-        )
+        """,
+    )
 
-    @bind_host.setter
-    def bind_host(self, value: str) -> None:
-        self.__dict__["_bind_host"] = value
+    def _fails_on_server_errors(self) -> bool:
+        if self.fail_on_server_errors is not None:
+            return bool(self.fail_on_server_errors)
+        return _config.fail_on_server_errors()
 
     # The application hooks: what a layer serves.
 

@@ -241,20 +241,19 @@ def _split_target(method: bytes, target: bytes) -> tuple[bytes, bytes]:
                 "The request target * is for OPTIONS only (RFC 9112 3.2.4)."
             )
         return target, b""
-    match = _abnf.absolute_form.fullmatch(target)
-    if match is None:
-        raise BadRequest(
-            f"Bad request target {target[:100]!r}: send a path that starts"
-            " with / (or an http:// URL)."
-        )
-    scheme, _, path, query = match.groups()
-    if scheme.lower() not in (b"http", b"https"):
+    url = _abnf.absolute_form.fullmatch(target)
+    if url is not None and url[1].lower() in (b"http", b"https"):
+        return url[3] or b"/", url[4] or b""
+    if url is not None:
         raise Rejected(
             501,
             f"This server serves http and https URLs, not"
-            f" {scheme.decode('ascii')}: it is not a proxy.",
+            f" {url[1].decode('ascii')}: it is not a proxy.",
         )
-    return path or b"/", query or b""
+    raise BadRequest(
+        f"Bad request target {target[:100]!r}: send a path that starts with"
+        " / (or an http:// URL)."
+    )
 
 
 def _framing(

@@ -221,6 +221,14 @@ class Server:
             gate=self.gate,
             verbose=verbose,
         )
+        #: ``http``, or ``https`` when serving with an ``ssl_context``.
+        self.url_scheme = self.site.url_scheme
+        #: Whether to write a log line per request (handlers read it).
+        self.verbose = verbose
+        #: The requests answered during the current test.
+        self.records: RequestLog = self.site.records
+        #: Exceptions caught while serving, since the current test began.
+        self.errors: list[ServerError] = self.site.errors
         self.protocol = protocol(self.site, self)
         self._ready = threading.Event()
         self._stopped = threading.Event()
@@ -231,31 +239,6 @@ class Server:
         self._idle: list[_Worker] = []
         self._started = 0
         self.threads = threads
-
-    @property
-    def url_scheme(self) -> str:
-        """``http``, or ``https`` when serving with an ``ssl_context``."""
-        return self.site.url_scheme
-
-    @property
-    def stopping(self) -> bool:
-        """True once :meth:`shutdown` was called."""
-        return self.gate.stopped
-
-    @property
-    def verbose(self) -> bool:
-        """Whether to write a log line per request."""
-        return self.site.verbose
-
-    @property
-    def records(self) -> RequestLog:
-        """The requests answered during the current test."""
-        return self.site.records
-
-    @property
-    def errors(self) -> list[ServerError]:
-        """Exceptions caught while serving, since the current test began."""
-        return self.site.errors
 
     @property
     def application(self) -> Any:

@@ -460,14 +460,7 @@ def _listing(target: str, segments: list[str]) -> Response:
         text = html.escape(_display(name) + suffix)
         lines.append(f'<li><a href="{html.escape(href)}">{text}</a></li>')
     lines.append("</ul></body></html>")
-    body = ("\n".join(lines) + "\n").encode("utf-8")
-    headers = [
-        ("Content-Type", "text/html; charset=utf-8"),
-        ("Content-Length", str(len(body))),
-        ("Cache-Control", "no-store"),
-        ("X-Content-Type-Options", "nosniff"),
-    ]
-    return _OK, headers, [body]
+    return _text(_OK, "\n".join(lines), "text/html")
 
 
 def _is_dir(entry: os.DirEntry[str]) -> bool:
@@ -485,9 +478,16 @@ def _display(name: str) -> str:
 def _error(
     status: str, message: str, extra: Headers | None = None
 ) -> Response:
-    body = (message + "\n").encode("utf-8")
+    return _text(status, message, "text/plain", extra)
+
+
+def _text(
+    status: str, text: str, kind: str, extra: Headers | None = None
+) -> Response:
+    """A response of ``text`` (a line added), UTF-8, never cached."""
+    body = (text + "\n").encode("utf-8")
     headers = [
-        ("Content-Type", "text/plain; charset=utf-8"),
+        ("Content-Type", f"{kind}; charset=utf-8"),
         ("Content-Length", str(len(body))),
         ("Cache-Control", "no-store"),
         ("X-Content-Type-Options", "nosniff"),
