@@ -145,23 +145,32 @@ def _canonical(head: RequestHead, body: Any) -> bytes:
 class _Response:
     """What the handler writes: records the request at its status line."""
 
-    __slots__ = ("site", "record", "body", "status", "started", "_time")
+    __slots__ = (
+        "site",
+        "record",
+        "body",
+        "status",
+        "final",
+        "started",
+        "_time",
+    )
 
     def __init__(self, site: Site, head: RequestHead, body: Any) -> None:
         self.site = site
         self.record = site.new_record(head)
         self.body = body
-        self.status = 0  # the final status, once written
+        self.status = 0  # the final status; 0 for output without one
+        self.final = False  # whether the final response has started
         self.started = False  # whether anything was written
         self._time = time.perf_counter()
 
     def sent(self, data: bytes) -> None:
         """``data`` goes out next; see whether it starts the response."""
         self.started = True
-        if self.status:
+        if self.final:
             return
         match = _STATUS_LINE.match(data)
-        code = int(match.group(1)) if match else 200  # an HTTP/0.9 body
+        code = int(match.group(1)) if match else 0  # no status line
         if 100 <= code < 200 and code != 101:
             # An interim response, such as the handler's 100 Continue.
             if code == 100 and isinstance(self.body, LengthInput):
@@ -171,6 +180,7 @@ class _Response:
 
     def answered(self, code: int) -> None:
         """The response has status ``code``: record the request."""
+        self.final = True
         self.status = code
         self.site.add_record(self.record, code, self._time)
 

@@ -215,11 +215,10 @@ class ServerLayer(plone.testing.Layer):
     made in the same module, so two unnamed layers are two layers to
     zope.testrunner; its ``__module__`` is the module that made it.
 
-    A subclass serves something by filling in the application hooks
-    (see the module :mod:`gocept.httpserverlayer._layer`):
-    :meth:`setUpApplication`, :meth:`make_protocol`,
-    :meth:`testSetUpApplication`, :meth:`testTearDownApplication` and
-    :meth:`tearDownApplication`.
+    A subclass serves something by filling in the application hooks, and
+    writes no setUp or tearDown of its own: :meth:`setUpApplication`,
+    :meth:`make_protocol`, :meth:`testSetUpApplication`,
+    :meth:`testTearDownApplication` and :meth:`tearDownApplication`.
     """
 
     shutdown_timeout: float = 5.0
