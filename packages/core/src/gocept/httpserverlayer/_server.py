@@ -229,7 +229,12 @@ class Server:
         self.records: RequestLog = self.site.records
         #: Exceptions caught while serving, since the current test began.
         self.errors: list[ServerError] = self.site.errors
-        self.protocol = protocol(self.site, self)
+        try:
+            self.protocol = protocol(self.site, self)
+        except BaseException:
+            for sock in self.sockets:
+                sock.close()
+            raise
         self._ready = threading.Event()
         self._stopped = threading.Event()
         self._wake_r, self._wake_w = socket.socketpair()
