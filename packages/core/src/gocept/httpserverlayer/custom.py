@@ -15,7 +15,7 @@ import http.server
 from collections.abc import Callable
 from typing import Any
 
-from gocept.httpserverlayer._errors import Error
+from gocept.httpserverlayer._errors import ConfigurationError
 from gocept.httpserverlayer._handler import HandlerProtocol
 from gocept.httpserverlayer._layer import ServerLayer
 from gocept.httpserverlayer._report import request_line
@@ -80,7 +80,7 @@ class Layer(ServerLayer):
     def setUpApplication(self) -> None:
         """Check that there is a handler; set the resource."""
         if self.request_handler is None:
-            raise Error(
+            raise ConfigurationError(
                 f"Layer {self.__module__}.{self.__name__} has no request"
                 " handler: pass a BaseHTTPRequestHandler subclass, as in"
                 " custom.Layer(MyHandler)."

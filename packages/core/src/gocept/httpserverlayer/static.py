@@ -12,7 +12,7 @@ import shutil
 import tempfile
 from typing import Any
 
-from gocept.httpserverlayer._errors import Error
+from gocept.httpserverlayer._errors import ConfigurationError
 from gocept.httpserverlayer._layer import ServerLayer
 from gocept.httpserverlayer._server import Protocol
 from gocept.httpserverlayer._server import Server
@@ -76,7 +76,7 @@ class Layer(ServerLayer):
         else:
             root = os.fspath(self.documentroot)
             if not os.path.isdir(root):
-                raise Error(
+                raise ConfigurationError(
                     f"The document root {root!r} of layer"
                     f" {self.__module__}.{self.__name__} is not a directory:"
                     " pass an existing directory, or nothing for a"

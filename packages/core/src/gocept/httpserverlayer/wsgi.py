@@ -11,7 +11,7 @@ import wsgiref.simple_server
 from typing import TYPE_CHECKING
 from typing import Any
 
-from gocept.httpserverlayer._errors import Error
+from gocept.httpserverlayer._errors import ConfigurationError
 from gocept.httpserverlayer._handler import HandlerProtocol
 from gocept.httpserverlayer._handler import WatchedApp
 from gocept.httpserverlayer._layer import ServerLayer
@@ -94,13 +94,13 @@ class Layer(ServerLayer):
     def _application(self) -> WSGIApplication:
         app = self.wsgi_app
         if app is None:
-            raise Error(
+            raise ConfigurationError(
                 f"Layer {self.__module__}.{self.__name__} has no WSGI"
                 " application: set its wsgi_app attribute, or give it a base"
                 " layer that provides the 'wsgi_app' resource."
             )
         if not callable(app):
-            raise Error(
+            raise ConfigurationError(
                 f"The wsgi_app of layer {self.__module__}.{self.__name__} is"
                 f" {app!r}, which is not callable: it must be a WSGI"
                 " application."
