@@ -161,10 +161,9 @@ class SlowClients:
 
         The response being written is waited for (as every running
         request) for the layer's shutdown_timeout, here 1 s, and then
-        reported, once, as a warning naming the request. Before that, the
-        WSGI engine's testTearDown waits for it for settle_timeout (here
-        0.2 s) and says so once; http.server handlers (custom.Layer) are
-        not waited for there.
+        reported, once, as a warning naming the request. Before that,
+        testTearDown waits for it for settle_timeout (here 0.2 s) and says
+        so once, for every layer.
         """
         self.layer["httpd"].shutdown_timeout = 1.0
         self.layer.settle_timeout = 0.2
@@ -175,11 +174,11 @@ class SlowClients:
         got = len(sock.recv(65536))
         time.sleep(0.2)
         self.others_are_served()
-        self.warnings = 1 if self.kind == "custom.Layer" else 2
+        self.warnings = 2
         self.figures = dict(
             stalled_after=f"{got} of {BIG} bytes, socket open at tearDown",
             shutdown_timeout="1.0 s (one warning expected)",
-            settle_timeout="0.2 s (one warning expected for wsgi.Layer)",
+            settle_timeout="0.2 s (one warning expected)",
         )
 
     def test_reset_mid_body(self):

@@ -144,10 +144,8 @@ class CustomRecordsTest(unittest.TestCase):
     def test_custom_handler_requests_are_recorded(self):
         request(self.layer, "GET", "/c?q=1", headers={"X-Test": "c"})
         found = self.layer["http_requests"].assert_requested("GET", "/c", 204)
-        self.assertEqual(
-            ("q=1", "c", None),
-            (found.query, found.header("X-Test"), found.duration),
-        )
+        self.assertEqual(("q=1", "c"), (found.query, found.header("X-Test")))
+        self.assertLess(0, found.duration)
 
 
 class CustomRejectedRecordsTest(unittest.TestCase):

@@ -80,14 +80,18 @@ class ChunkedBodyTest(BodyTest):
         lines = [b"line1\n", b"line2\n", b"line3"]
         self.assertEqual(lines, self.echoed(iterate, CHUNKED))
 
-    def test_app_sees_no_content_length(self):
+    def test_app_sees_the_length_and_no_transfer_encoding(self):
         self.serve(
             lambda e, s: [
                 s("200 OK", []),
-                repr(e.get("CONTENT_LENGTH")).encode(),
+                repr(
+                    (e.get("CONTENT_LENGTH"), e.get("HTTP_TRANSFER_ENCODING"))
+                ).encode(),
             ][1:]
         )
-        self.assertEqual(b"None", self.raw().send(CHUNKED).response().body)
+        self.assertEqual(
+            b"('17', None)", self.raw().send(CHUNKED).response().body
+        )
 
     def test_next_requests_after_chunked_bodies_are_served(self):
         self.serve(echo(read_all))

@@ -10,6 +10,7 @@ import urllib.request
 from support import captured_stderr
 from support import run_zope_testrunner
 
+import gocept.httpserverlayer
 import gocept.httpserverlayer.wsgi
 
 
@@ -147,9 +148,7 @@ class NotSetUpTest(unittest.TestCase):
         layer = gocept.httpserverlayer.wsgi.Layer(wsgi_app=app, name="Idle")
         with self.assertRaises(KeyError) as caught:
             layer["http_address"]  # noqa: B018
-        self.assertIsInstance(
-            caught.exception, gocept.httpserverlayer.wsgi.Error
-        )
+        self.assertIsInstance(caught.exception, gocept.httpserverlayer.Error)
         self.assertEqual(
             "Layer test_server_errors.Idle is not set up, so it has no"
             " resource 'http_address': run its tests under zope.testrunner,"
@@ -164,5 +163,5 @@ class NotSetUpTest(unittest.TestCase):
         with self.assertRaises(KeyError) as caught:
             LAYER["no_such_resource"]  # noqa: B018
         self.assertNotIsInstance(
-            caught.exception, gocept.httpserverlayer.wsgi.Error
+            caught.exception, gocept.httpserverlayer.Error
         )

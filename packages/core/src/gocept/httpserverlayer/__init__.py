@@ -16,9 +16,27 @@ __path__ = extend_path(__path__, __name__)
 
 __version__ = "5.0.dev0"
 
+from gocept.httpserverlayer._errors import BindError  # noqa: E402
+from gocept.httpserverlayer._errors import ConfigurationError  # noqa: E402
+from gocept.httpserverlayer._errors import Error  # noqa: E402
 from gocept.httpserverlayer._payload import Fields  # noqa: E402
 from gocept.httpserverlayer._payload import Upload  # noqa: E402
 from gocept.httpserverlayer._records import Request  # noqa: E402
 from gocept.httpserverlayer._records import RequestLog  # noqa: E402
+from gocept.httpserverlayer._records import ServerError  # noqa: E402
+from gocept.httpserverlayer._resources import Resources  # noqa: E402
+from gocept.httpserverlayer._resources import resources  # noqa: E402
 
-__all__ = ["Fields", "Request", "RequestLog", "Upload", "__version__"]
+__all__ = [
+    "BindError",
+    "ConfigurationError",
+    "Error",
+    "Fields",
+    "Request",
+    "RequestLog",
+    "Resources",
+    "ServerError",
+    "Upload",
+    "__version__",
+    "resources",
+]

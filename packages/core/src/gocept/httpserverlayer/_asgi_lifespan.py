@@ -18,8 +18,8 @@ import asyncio
 from typing import TYPE_CHECKING
 from typing import Any
 
+from gocept.httpserverlayer._errors import Error
 from gocept.httpserverlayer._report import warn
-from gocept.httpserverlayer._server import Error
 
 if TYPE_CHECKING:
     from gocept.httpserverlayer._asgi_server import AsgiServer

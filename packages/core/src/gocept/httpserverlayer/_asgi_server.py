@@ -31,10 +31,10 @@ from typing import Any
 from gocept.httpserverlayer._asgi_http import HttpProtocol
 from gocept.httpserverlayer._asgi_lifespan import Lifespan
 from gocept.httpserverlayer._asgi_ws import WebSocketProtocol
+from gocept.httpserverlayer._errors import Error
 from gocept.httpserverlayer._records import RequestLog
 from gocept.httpserverlayer._records import ServerError
 from gocept.httpserverlayer._report import warn
-from gocept.httpserverlayer._server import Error
 from gocept.httpserverlayer._server import bind
 
 Protocol = HttpProtocol | WebSocketProtocol
@@ -62,8 +62,6 @@ class AsgiServer:
     #: Seconds a websocket client has to answer our close frame.
     close_timeout = 1.0
     websocket_close_code = GOING_AWAY
-    verbose = False
-    connections_start_idle = True
 
     def __init__(
         self,
@@ -77,8 +75,10 @@ class AsgiServer:
         server_name: str | None = None,
         ssl_context: ssl.SSLContext | None = None,
         handshake_timeout: float = 10.0,
+        verbose: bool = False,
     ) -> None:
         self.name = name
+        self.verbose = verbose
         self.application = app
         self.shutdown_timeout = shutdown_timeout
         self.ssl_context = ssl_context
@@ -93,7 +93,7 @@ class AsgiServer:
         #: Exceptions caught while serving, since the current test began.
         self.errors: list[ServerError] = []
         #: Where answered requests are recorded (``http_requests``).
-        self.records: RequestLog | None = None
+        self.records = RequestLog()
         self.loop = asyncio.new_event_loop()
         self.connections: set[Protocol] = set()
         # Set while tests may run requests; cleared by settle().

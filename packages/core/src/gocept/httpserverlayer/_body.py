@@ -1,71 +1,99 @@
-"""Request bodies as ``wsgi.input``: by Content-Length, or chunked.
+"""Request bodies as file-like objects: ``wsgi.input``, a handler's body.
 
-A body reader never reads past the end of its request, so the next request
-on a keep-alive connection starts where it should. A malformed chunked body
-raises :class:`BadRequest`; the server answers it with 400 when the
-application lets it through before sending its response.
+A body of Content-Length bytes is read from the connection as the
+application reads it (:class:`LengthInput`), and never past its end, so the
+next request on a keep-alive connection starts where it should. A chunked
+body is read whole before the application runs (:func:`dechunk`, with the
+rules of :mod:`._parser`) and handed over as a :class:`BufferedInput` of
+known length: applications see ``CONTENT_LENGTH`` as for any other body,
+and a malformed chunked body is answered with 400 before it reaches them.
+
+``100 Continue`` (RFC 9110 10.1.1) is sent when the application first
+reads a body whose client asked for it. One that answers without reading
+gets no ``100 Continue``; the connection then goes on only if the client
+sent its body anyway (see :meth:`LengthInput.client_sent_body`).
 """
 
 from __future__ import annotations
 
+import io
+import ssl
+from collections.abc import Iterator
 from typing import Any
 
-MAX_CHUNK_LINE = 4096
-MAX_TRAILERS = 64 * 1024
-_CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
+from gocept.httpserverlayer._errors import ClientDisconnected
+from gocept.httpserverlayer._parser import read_chunked
+
+CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
+_BLOCK = 65536
+#: Longest chunked body read (it is kept in memory); a longer one gets a
+#: 411, which asks for a Content-Length.
+MAX_DECHUNKED = 16 * 1024 * 1024
 
 
-class BadRequest(ValueError):
-    """The request body is malformed."""
+class LengthInput:
+    """A body of ``length`` bytes, read from the connection on demand.
 
+    :param rfile: the connection's buffered reader.
+    :param length: the Content-Length.
+    :param continue_sock: the socket to send ``100 Continue`` on before
+        the first read, or None when the client does not wait for it.
+    """
 
-class ClientDisconnected(ConnectionResetError):
-    """The client closed the connection before it sent the whole body."""
-
-
-class _Input:
-    """What the readers share: readline(), readlines() and iteration."""
-
-    def __init__(self, rfile: Any, continue_sock: Any) -> None:
+    def __init__(self, rfile: Any, length: int, continue_sock: Any) -> None:
         self._rfile = rfile
-        # Set while a "100 Continue" is owed to a client that sent
-        # "Expect: 100-continue"; it is sent before the first read.
+        self._remaining = length
         self._continue_sock = continue_sock
+
+    @property
+    def owes_continue(self) -> bool:
+        """Whether the client waits for ``100 Continue`` still."""
+        return self._continue_sock is not None
+
+    def continue_sent(self) -> None:
+        """Someone else (a request handler) sent ``100 Continue``."""
+        self._continue_sock = None
 
     def _send_continue(self) -> None:
         sock, self._continue_sock = self._continue_sock, None
-        sock.sendall(_CONTINUE)
-
-    def _read(self, size: int) -> bytes:  # pragma: no cover - abstract
-        raise NotImplementedError
+        sock.sendall(CONTINUE)
 
     def read(self, size: int | None = -1) -> bytes:
         if self._continue_sock is not None:
             self._send_continue()
-        if size is None or size < 0:
-            parts = []
-            while block := self._read(65536):
-                parts.append(block)
-            return b"".join(parts)
-        return self._read(size)
+        if size is None or size < 0 or size > self._remaining:
+            size = self._remaining
+        parts = []
+        while size > 0:
+            # In blocks: a buffered reader allocates what it is asked for,
+            # and a client may announce any length.
+            data: bytes = self._rfile.read(min(size, _BLOCK))
+            if not data:
+                raise ClientDisconnected(
+                    f"The client closed the connection with"
+                    f" {self._remaining} bytes of the request body still to"
+                    " come."
+                )
+            self._remaining -= len(data)
+            size -= len(data)
+            parts.append(data)
+        return b"".join(parts) if len(parts) != 1 else parts[0]
 
     def readline(self, size: int | None = -1) -> bytes:
         if self._continue_sock is not None:
             self._send_continue()
-        limit = -1 if size is None else size
-        line = bytearray()
-        while limit < 0 or len(line) < limit:
-            want = 1024 if limit < 0 else min(1024, limit - len(line))
-            block = self._peek_line(want)
-            if not block:
-                break
-            line += block
-            if block.endswith(b"\n"):
-                break
-        return bytes(line)
-
-    def _peek_line(self, size: int) -> bytes:  # pragma: no cover - abstract
-        raise NotImplementedError
+        limit = self._remaining
+        if size is not None and 0 <= size < limit:
+            limit = size
+        if limit <= 0:
+            return b""
+        data: bytes = self._rfile.readline(limit)
+        if not data:
+            raise ClientDisconnected(
+                "The client closed the connection in the request body."
+            )
+        self._remaining -= len(data)
+        return data
 
     def readlines(self, hint: int = -1) -> list[bytes]:
         lines = []
@@ -77,9 +105,29 @@ class _Input:
                 break
         return lines
 
-    def __iter__(self) -> Any:
+    def __iter__(self) -> Iterator[bytes]:
         while line := self.readline():
             yield line
+
+    def client_sent_body(self) -> bool:
+        """Whether body bytes arrived although ``100 Continue`` was not sent.
+
+        Looks without waiting: a client that sends the body of a request
+        with ``Expect: 100-continue`` without waiting for our word (or that
+        pipelines) has its bytes in the buffer or the socket already.
+        """
+        if self._remaining <= 0:
+            return True
+        sock = self._continue_sock
+        if sock is None:
+            return True
+        sock.settimeout(0)
+        try:
+            return bool(self._rfile.peek(1))
+        except (BlockingIOError, ssl.SSLWantReadError):
+            return False
+        finally:
+            sock.settimeout(None)
 
     def drain(self, limit: int) -> bool:
         """Read and drop what is left, up to ``limit`` bytes.
@@ -87,120 +135,34 @@ class _Input:
         Returns whether the connection can serve another request.
         """
         if self._continue_sock is not None:
-            # The client waits for our word before it sends the body; it
-            # did not get it, so the body may or may not follow.
+            if not self.client_sent_body():
+                # The client waits for our word before it sends the body,
+                # and did not get it: the body may or may not follow.
+                return False
+            self._continue_sock = None
+        if self._remaining > limit:
             return False
         try:
-            while limit > 0:
-                block = self._read(min(limit, 65536))
-                if not block:
-                    return True
-                limit -= len(block)
-        except (BadRequest, ClientDisconnected):
+            while self._remaining > 0:
+                self.read(_BLOCK)
+        except ClientDisconnected:
             return False
-        return False
+        return True
 
 
-class LengthInput(_Input):
-    """A body of Content-Length bytes."""
+class BufferedInput(io.BytesIO):
+    """A body read in full already (a chunked body, de-chunked)."""
 
-    def __init__(self, rfile: Any, length: int, continue_sock: Any) -> None:
-        super().__init__(rfile, continue_sock)
-        self._remaining = length
+    owes_continue = False
 
-    def _read(self, size: int) -> bytes:
-        size = min(size, self._remaining)
-        if size <= 0:
-            return b""
-        data: bytes = self._rfile.read(size)
-        if not data:
-            raise ClientDisconnected(
-                f"The client closed the connection with {self._remaining}"
-                " bytes of the request body still to come."
-            )
-        self._remaining -= len(data)
-        return data
-
-    def _peek_line(self, size: int) -> bytes:
-        size = min(size, self._remaining)
-        if size <= 0:
-            return b""
-        data: bytes = self._rfile.readline(size)
-        if not data:
-            raise ClientDisconnected(
-                "The client closed the connection in the request body."
-            )
-        self._remaining -= len(data)
-        return data
-
-
-class ChunkedInput(_Input):
-    """A body sent with ``Transfer-Encoding: chunked`` (RFC 9112 7.1)."""
-
-    def __init__(self, rfile: Any, continue_sock: Any) -> None:
-        super().__init__(rfile, continue_sock)
-        self._left = 0  # bytes left in the current chunk
-        self._done = False
-
-    def _next_chunk(self) -> None:
-        line = self._rfile.readline(MAX_CHUNK_LINE + 1)
-        if not line:
-            raise ClientDisconnected("The client closed a chunked body.")
-        if not line.endswith(b"\n"):
-            raise BadRequest("A chunk size line is too long.")
-        size = line.split(b";", 1)[0].strip()
-        if not size or size.strip(b"0123456789abcdefABCDEF") or len(size) > 16:
-            raise BadRequest(f"Bad chunk size {size[:20]!r}.")
-        self._left = int(size, 16)
-        if self._left == 0:
-            self._done = True
-            self._read_trailers()
-
-    def _read_trailers(self) -> None:
-        total = 0
-        while True:
-            line = self._rfile.readline(MAX_TRAILERS + 1)
-            total += len(line)
-            if not line:
-                raise ClientDisconnected("The client closed a chunked body.")
-            if total > MAX_TRAILERS:
-                raise BadRequest("The chunked body's trailers are too large.")
-            if line in (b"\r\n", b"\n"):
-                return
-
-    def _end_of_chunk(self) -> None:
-        crlf = self._rfile.readline(3)
-        if crlf not in (b"\r\n", b"\n"):
-            if not crlf:
-                raise ClientDisconnected("The client closed a chunked body.")
-            raise BadRequest("A chunk is longer than its size says.")
-
-    def _take(self, size: int, line: bool) -> bytes:
-        if self._done:
-            return b""
-        if self._left == 0:
-            self._next_chunk()
-            if self._done:
-                return b""
-        size = min(size, self._left)
-        read = self._rfile.readline if line else self._rfile.read
-        data: bytes = read(size)
-        if not data:
-            raise ClientDisconnected("The client closed a chunked body.")
-        self._left -= len(data)
-        if self._left == 0:
-            self._end_of_chunk()
-        return data
-
-    def _read(self, size: int) -> bytes:
-        return self._take(size, False)
-
-    def _peek_line(self, size: int) -> bytes:
-        return self._take(size, True)
+    def drain(self, limit: int) -> bool:
+        return True
 
 
 class _EmptyInput:
     """The body of a request that has none; it has no state to share."""
+
+    owes_continue = False
 
     def read(self, size: int | None = -1) -> bytes:
         return b""
@@ -211,7 +173,7 @@ class _EmptyInput:
     def readlines(self, hint: int = -1) -> list[bytes]:
         return []
 
-    def __iter__(self) -> Any:
+    def __iter__(self) -> Iterator[bytes]:
         return iter(())
 
     def drain(self, limit: int) -> bool:
@@ -219,3 +181,15 @@ class _EmptyInput:
 
 
 EMPTY_INPUT = _EmptyInput()
+
+
+def dechunk(rfile: Any, continue_sock: Any) -> BufferedInput:
+    """Read a chunked body from ``rfile`` whole (see :mod:`._parser`).
+
+    Sends ``100 Continue`` first on ``continue_sock`` unless it is None.
+    """
+    if continue_sock is not None:
+        continue_sock.sendall(CONTINUE)
+    return BufferedInput(
+        read_chunked(rfile.readline, rfile.read, MAX_DECHUNKED)
+    )

@@ -12,23 +12,24 @@ sends its response.
 
 A client that sent ``Expect: 100-continue`` and has not been told to go on
 (the application did not read) has sent no body: nothing is read ahead
-then. The engine calls :func:`record_body` where it builds ``wsgi.input``;
-nothing else in the engine knows about it.
+then. The WSGI engine calls :func:`record_body` where it builds
+``wsgi.input``, the request handler route where it builds the handler's
+``rfile``; nothing else in the engine knows about it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
-from gocept.httpserverlayer._body import BadRequest
-from gocept.httpserverlayer._body import _Input
+from gocept.httpserverlayer._errors import BadRequest
 
 
-class RecordedInput(_Input):
+class RecordedInput:
     """``wsgi.input`` that copies the body into ``request`` as it passes.
 
-    It takes ``readlines()`` and iteration from the engine's readers and
-    has its own ``read``, ``readline`` and ``drain``, over ``inner``.
+    It reads through ``inner``, the engine's reader, which the engine
+    still drains after the response.
 
     :param inner: the engine's body reader.
     :param request: the :class:`~gocept.httpserverlayer.Request` record.
@@ -101,6 +102,20 @@ class RecordedInput(_Input):
         rest = -1 if limit < 0 else limit - len(head)
         return head + self._from_inner("readline", rest)
 
+    def readlines(self, hint: int = -1) -> list[bytes]:
+        lines = []
+        total = 0
+        while line := self.readline():
+            lines.append(line)
+            total += len(line)
+            if 0 < hint <= total:
+                break
+        return lines
+
+    def __iter__(self) -> Iterator[bytes]:
+        while line := self.readline():
+            yield line
+
     def drain(self, limit: int) -> bool:
         """Drop what is left (the engine calls this after the response)."""
         self._ahead.clear()
@@ -139,56 +154,3 @@ def record_body(
     flag that it was cut.
     """
     return RecordedInput(body, request, limit, expect_continue)
-
-
-class TeeReader:
-    """A handler's ``rfile`` that copies a request body as it is read.
-
-    For ``custom.Layer``, whose handlers read the body themselves: the
-    handler starts a copy once it has parsed a request's head
-    (:meth:`start`) and takes it when it records the request
-    (:meth:`stop`), so the record has what the handler read by the time it
-    sent its response, up to ``limit`` bytes.
-    """
-
-    def __init__(self, inner: Any) -> None:
-        self._inner = inner
-        self._kept: bytearray | None = None
-        self._limit = 0
-        self._cut = False
-
-    def start(self, limit: int) -> None:
-        self._kept, self._limit, self._cut = bytearray(), limit, False
-
-    def stop(self) -> tuple[bytes, bool]:
-        """The copy and whether it was cut; copying ends."""
-        kept, self._kept = self._kept, None
-        return bytes(kept or b""), self._cut
-
-    def _keep(self, data: bytes) -> bytes:
-        if self._kept is not None and data:
-            room = self._limit - len(self._kept)
-            self._cut = self._cut or len(data) > room
-            self._kept += data[: max(room, 0)]
-        return data
-
-    def read(self, size: int | None = -1) -> bytes:
-        return self._keep(self._inner.read(size))
-
-    def read1(self, size: int = -1) -> bytes:
-        return self._keep(self._inner.read1(size))
-
-    def readline(self, size: int | None = -1) -> bytes:
-        return self._keep(self._inner.readline(size))
-
-    def readinto(self, buffer: Any) -> int:
-        count: int = self._inner.readinto(buffer)
-        self._keep(bytes(memoryview(buffer)[:count]))
-        return count
-
-    def __iter__(self) -> Any:
-        while line := self.readline():
-            yield line
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._inner, name)

@@ -26,8 +26,8 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 from typing import Any
 
+from gocept.httpserverlayer._errors import Error
 from gocept.httpserverlayer._report import report_exception
-from gocept.httpserverlayer._server import Error
 
 if TYPE_CHECKING:
     from gocept.httpserverlayer._serve import Runner

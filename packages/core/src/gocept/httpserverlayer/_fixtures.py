@@ -13,6 +13,7 @@ from collections.abc import Callable
 from collections.abc import Iterator
 from typing import Any
 
+from gocept.httpserverlayer._records import RequestLog
 from gocept.httpserverlayer._records import ServerError
 from gocept.httpserverlayer._records import describe_errors
 
@@ -89,10 +90,11 @@ class Server:
         return None if value is None else str(value)
 
     @property
-    def requests(self) -> Any:
+    def requests(self) -> RequestLog:
         """The :class:`~gocept.httpserverlayer.RequestLog` of the current
         test (``http_requests``), emptied before every test."""
-        return self.layer["http_requests"]
+        log: RequestLog = self.layer["http_requests"]
+        return log
 
     @property
     def errors(self) -> list[ServerError]:

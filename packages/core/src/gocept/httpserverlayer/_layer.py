@@ -1,4 +1,24 @@
-"""What every server layer shares: host, port, naming, lifecycle, resources."""
+"""What every server layer shares: host, port, naming, lifecycle, resources.
+
+:class:`ServerLayer` owns the lifecycle. Its setUp and tearDown are paired
+steps in plone.testing's manner, each undone by its pair in reverse order:
+
+=========================  ============================
+setUp                      tearDown
+=========================  ============================
+``setUpApplication()``     ``tearDownApplication()``
+``setUpServer()``          ``tearDownServer()``
+=========================  ============================
+
+A layer that serves something fills in the *application hooks*:
+``setUpApplication``/``tearDownApplication`` (what the server serves, and
+its resources), ``make_protocol`` (what answers each connection, given the
+server's :class:`~._site.Site`) and
+``testSetUpApplication``/``testTearDownApplication`` (per test, while no
+request of the test runs). ``wsgi.Layer``, ``static.Layer`` and
+``custom.Layer`` are such layers, and so is any later one (an ASGI layer,
+a control endpoint): none of them writes its own setUp or tearDown.
+"""
 
 from __future__ import annotations
 
@@ -6,22 +26,26 @@ import os
 import sys
 import threading
 import unittest
+from collections.abc import Callable
 from types import FrameType
 from typing import Any
+from typing import Generic
+from typing import TypeVar
+from typing import overload
 
 import plone.testing
 
+from gocept.httpserverlayer import _config
 from gocept.httpserverlayer import _report
-from gocept.httpserverlayer._http import serve_wsgi
-from gocept.httpserverlayer._records import RequestLog
+from gocept.httpserverlayer._errors import ConfigurationError
+from gocept.httpserverlayer._errors import Error
 from gocept.httpserverlayer._records import describe_errors
-from gocept.httpserverlayer._report import verbose_logging
 from gocept.httpserverlayer._report import warn
-from gocept.httpserverlayer._server import Error
-from gocept.httpserverlayer._server import Handler
+from gocept.httpserverlayer._resources import SERVER_RESOURCES
+from gocept.httpserverlayer._server import Protocol
 from gocept.httpserverlayer._server import Server
+from gocept.httpserverlayer._site import Site
 from gocept.httpserverlayer._tls import TLS
-from gocept.httpserverlayer._tls import https_from_environment
 
 _INTERNAL_PREFIXES = ("gocept.httpserverlayer", "plone.testing")
 # (module, name) pairs given to layers that were not named explicitly.
@@ -41,19 +65,6 @@ def _calling_module(layer: Any) -> str | None:
             return frame.f_globals.get("__name__")
         frame = frame.f_back
     return None
-
-
-def _env_port() -> int:
-    value = os.environ.get("GOCEPT_HTTP_APP_PORT", "").strip()
-    if not value:
-        return 0
-    if not value.isdigit() or int(value) > 65535:
-        raise Error(
-            f"GOCEPT_HTTP_APP_PORT={value!r} is not a port number: set it to"
-            " a number from 1 to 65535, or to 0 or nothing to let the OS"
-            " pick a free port."
-        )
-    return int(value)
 
 
 def _parallel_workers() -> str | None:
@@ -80,7 +91,7 @@ def _parallel_workers() -> str | None:
 def _check_fixed_port(port: int) -> None:
     parallel = _parallel_workers()
     if parallel:
-        raise Error(
+        raise ConfigurationError(
             f"GOCEPT_HTTP_APP_PORT={port} fixes the port of every layer, but"
             f" this process is a {parallel}: parallel workers would all bind"
             " that port. Unset GOCEPT_HTTP_APP_PORT so that each worker gets"
@@ -111,25 +122,6 @@ def _fail_on_server_errors(server: Server) -> None:
         raise AssertionError(describe_errors(errors, why))
 
 
-# Resources of every server layer: removed at tearDown, and named in the
-# error of a read outside a set-up layer.
-_SERVER_RESOURCES = frozenset(
-    {
-        "http_requests",
-        "http_errors",
-        "httpd",
-        "httpd_thread",
-        "http_host",
-        "http_port",
-        "http_address",
-        "http_scheme",
-        "http_url",
-        "ca_bundle",
-        "ca_spki_hash",
-    }
-)
-
-
 class LayerNotSetUp(Error, KeyError):
     """A layer's resource was read while the layer was not set up."""
 
@@ -138,25 +130,74 @@ class LayerNotSetUp(Error, KeyError):
         return str(self.args[0])
 
 
+T = TypeVar("T")
+
+
+class _Setting(Generic[T]):
+    """A layer attribute that falls back to the environment.
+
+    A value set on the instance (also before its setUp) or a class
+    attribute of a subclass wins, unless it is None or empty; otherwise
+    ``default(layer)`` gives it, from :mod:`._config`.
+    """
+
+    def __init__(
+        self,
+        convert: Callable[[Any], T],
+        default: Callable[[Any], T],
+        doc: str,
+    ) -> None:
+        self.convert = convert
+        self.default = default
+        self.__doc__ = doc
+        self.key = ""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.key = f"_{name}"
+
+    @overload
+    def __get__(self, layer: None, owner: Any = None) -> _Setting[T]: ...
+
+    @overload
+    def __get__(self, layer: object, owner: Any = None) -> T: ...
+
+    def __get__(self, layer: Any, owner: Any = None) -> Any:
+        if layer is None:
+            return self
+        value = layer.__dict__.get(self.key)
+        if value is None or value == "":
+            return self.default(layer)
+        return self.convert(value)
+
+    def __set__(self, layer: Any, value: T) -> None:
+        layer.__dict__[self.key] = value
+
+
 class ServerLayer(plone.testing.Layer):
     """A layer that runs an HTTP server for the tests that use it.
 
-    Once, at setUp, it starts a server in a thread and returns when the server
-    accepts connections; at tearDown it stops the server and releases its
-    port, sockets and threads. Before each test it makes sure that enough
-    worker threads are idle; after each test it closes idle keep-alive
-    connections and ends the workers the test needed beyond those.
+    Once, at setUp, it prepares what the server serves
+    (``setUpApplication``), starts a server in a thread and returns when
+    the server accepts connections (``setUpServer``); at tearDown it stops
+    the server and releases its port, sockets and threads, then what it
+    served. Before each test it makes sure that enough worker threads are
+    idle and lets requests run; after each test it lets the test's
+    requests finish, holds new ones until the next test, closes idle
+    keep-alive connections and ends the workers the test needed beyond
+    those.
 
     Resources: ``http_host``, ``http_port``, ``http_address``
     (``host:port``, an IPv6 host in brackets), ``httpd`` (the server),
     ``httpd_thread`` (the thread accepting connections) and
     ``http_requests`` (a :class:`~gocept.httpserverlayer.RequestLog` of
     the requests answered during the current test, emptied at
-    testSetUp), ``http_scheme`` (``http`` or ``https``) and ``http_url``
-    (``scheme://host:port``). A layer that serves HTTPS (see ``https``)
-    also sets ``ca_bundle`` (path of a PEM file with the certificate
-    authority a client must trust) and ``ca_spki_hash`` (for Chromium's
-    ``--ignore-certificate-errors-spki-list``).
+    testSetUp), ``http_errors`` (the exceptions the server caught during
+    the current test), ``http_scheme`` (``http`` or ``https``) and
+    ``http_url`` (``scheme://host:port``). A layer that serves HTTPS (see
+    ``https``) also sets ``ca_bundle`` (path of a PEM file with the
+    certificate authority a client must trust) and ``ca_spki_hash`` (for
+    Chromium's ``--ignore-certificate-errors-spki-list``).
+    :func:`gocept.httpserverlayer.resources` gives them typed.
 
     The host is the class attribute ``host`` if a subclass or instance sets
     one, else ``GOCEPT_HTTP_APP_HOST``, else ``localhost``; the port likewise
@@ -179,6 +220,11 @@ class ServerLayer(plone.testing.Layer):
     A layer made without a name gets one that is unique among the layers
     made in the same module, so two unnamed layers are two layers to
     zope.testrunner; its ``__module__`` is the module that made it.
+
+    A subclass serves something by filling in the application hooks, and
+    writes no setUp or tearDown of its own: :meth:`setUpApplication`,
+    :meth:`make_protocol`, :meth:`testSetUpApplication`,
+    :meth:`testTearDownApplication` and :meth:`tearDownApplication`.
     """
 
     shutdown_timeout: float = 5.0
@@ -219,7 +265,7 @@ class ServerLayer(plone.testing.Layer):
         try:
             return super().__getitem__(key)
         except KeyError:
-            if key not in _SERVER_RESOURCES or self.get("httpd") is not None:
+            if key not in SERVER_RESOURCES or self.get("httpd") is not None:
                 raise
         raise LayerNotSetUp(
             f"Layer {self.__module__}.{self.__name__} is not set up, so it"
@@ -228,34 +274,27 @@ class ServerLayer(plone.testing.Layer):
             " up the layer around them."
         )
 
-    @property
-    def host(self) -> str:
-        """Host name to listen on and to advertise."""
-        # An empty variable counts as unset, as in a CI matrix that leaves
-        # it blank.
-        return (
-            self.__dict__.get("_host")
-            or os.environ.get("GOCEPT_HTTP_APP_HOST", "").strip()
-            or "localhost"
-        )
+    host = _Setting(
+        str,
+        lambda layer: _config.host(),
+        """Host name to listen on and to advertise.
 
-    @host.setter
-    def host(self, value: str) -> None:
-        self.__dict__["_host"] = value
+        The attribute if a subclass or instance sets it, else
+        ``GOCEPT_HTTP_APP_HOST``, else ``localhost``.
+        """,
+    )
+    port = _Setting(
+        int,
+        lambda layer: _config.port(),
+        """Port to listen on; 0 lets the OS pick a free one.
 
-    @property
-    def port(self) -> int:
-        """Port to listen on; 0 lets the OS pick a free one."""
-        if "_port" in self.__dict__:
-            return int(self.__dict__["_port"])
-        return _env_port()
-
-    @port.setter
-    def port(self, value: int) -> None:
-        self.__dict__["_port"] = value
-
-    @property
-    def https(self) -> bool:
+        The attribute if a subclass or instance sets it, else
+        ``GOCEPT_HTTP_APP_PORT``, else 0.
+        """,
+    )
+    https = _Setting(
+        bool,
+        lambda layer: _config.https(),
         """Serve HTTPS instead of HTTP.
 
         The attribute if a subclass or instance sets it, else
@@ -263,23 +302,11 @@ class ServerLayer(plone.testing.Layer):
         False. The certificate is made at setUp for ``host`` by a
         certificate authority made for the purpose, which no client
         trusts unless told to (resource ``ca_bundle``).
-        """
-        if "_https" in self.__dict__:
-            return bool(self.__dict__["_https"])
-        return https_from_environment()
-
-    @https.setter
-    def https(self, value: bool) -> None:
-        self.__dict__["_https"] = value
-
-    def _fails_on_server_errors(self) -> bool:
-        if self.fail_on_server_errors is not None:
-            return bool(self.fail_on_server_errors)
-        value = os.environ.get("GOCEPT_HTTP_FAIL_ON_SERVER_ERRORS", "")
-        return value.strip().lower() in ("1", "true", "yes", "on")
-
-    @property
-    def bind_host(self) -> str:
+        """,
+    )
+    bind_host = _Setting(
+        str,
+        lambda layer: _config.bind_host() or layer.host,
         """Address to listen on: ``GOCEPT_HTTP_BIND_HOST``, else ``host``.
 
         Set it (e.g. to ``0.0.0.0``) when browsers on other machines, such as
@@ -288,23 +315,79 @@ class ServerLayer(plone.testing.Layer):
         loopback for ``localhost``: a test server runs with the test's
         privileges and data, and should not be reachable from the network
         unless asked to.
+        """,
+    )
+
+    def _fails_on_server_errors(self) -> bool:
+        if self.fail_on_server_errors is not None:
+            return bool(self.fail_on_server_errors)
+        return _config.fail_on_server_errors()
+
+    # The application hooks: what a layer serves.
+
+    def setUpApplication(self) -> None:
+        """Prepare what the server serves, and set its resources.
+
+        Runs at setUp before the server starts; :meth:`tearDownApplication`
+        undoes it, also when the server fails to start.
         """
-        return (
-            self.__dict__.get("_bind_host")
-            or os.environ.get("GOCEPT_HTTP_BIND_HOST", "").strip()
-            or self.host
+
+    def tearDownApplication(self) -> None:
+        """Undo :meth:`setUpApplication`; runs after the server stopped."""
+
+    def make_protocol(self, site: Site, server: Server) -> Protocol:
+        """Return what serves each connection of ``server``.
+
+        :param site: all that the protocol may use of the server: its
+            application (set ``site.app`` here), records and names.
+        :param server: the server, for protocols whose API hands it on
+            (``http.server`` request handlers get it as ``self.server``).
+        """
+        raise NotImplementedError(
+            f"{type(self).__name__} serves nothing: a ServerLayer subclass"
+            " must implement make_protocol()."
         )
 
-    @bind_host.setter
-    def bind_host(self, value: str) -> None:
-        self.__dict__["_bind_host"] = value
+    def testSetUpApplication(self) -> None:
+        """Prepare for a test; requests wait until this has returned."""
 
-    # Lifecycle. setUp runs the steps in this order, tearDown the reverse.
+    def testTearDownApplication(self) -> None:
+        """Tidy up after a test; the test's requests have finished."""
 
-    def make_server(self, handler: Handler) -> Server:
-        """Create the (bound, not yet running) server."""
+    # Lifecycle: setUp runs the steps in this order, tearDown the reverse.
+
+    def setUp(self) -> None:
+        """Prepare the application, then start the server."""
+        self.setUpApplication()
+        try:
+            self.setUpServer()
+        except BaseException:
+            self.tearDownApplication()
+            raise
+
+    def tearDown(self) -> None:
+        """Stop the server, then release the application."""
+        try:
+            self.tearDownServer()
+        finally:
+            self.tearDownApplication()
+
+    def setUpServer(self) -> None:
+        """Start a server for :meth:`make_protocol`; set the resources."""
+        self.start_server(self.make_server(self.make_protocol))
+
+    def tearDownServer(self) -> None:
+        """Stop the server and delete the resources it set."""
+        self.stop_server()
+
+    def make_server(self, protocol: Any) -> Server:
+        """Create the (bound, not yet running) server.
+
+        :param protocol: called as ``protocol(site, server)``; see
+            :meth:`make_protocol`.
+        """
         port = int(self.port)
-        if port and "_port" not in self.__dict__ and _env_port():
+        if port and "_port" not in self.__dict__ and _config.port():
             _check_fixed_port(port)
         self._remove_tls()
         tls = TLS(self.host) if self.https else None
@@ -312,28 +395,26 @@ class ServerLayer(plone.testing.Layer):
             server: Server = self.server_class(
                 self.bind_host,
                 port,
-                handler,
+                protocol,
                 name=f"HTTP server of layer {self.__name__}",
                 shutdown_timeout=self.shutdown_timeout,
                 threads=self.threads,
                 server_name=self.host,
                 ssl_context=tls.context if tls is not None else None,
                 handshake_timeout=self.handshake_timeout,
+                verbose=_config.verbose_logging(),
             )
         except BaseException:
             if tls is not None:
                 tls.remove()
             raise
         self._tls = tls
-        server.verbose = verbose_logging()  # type: ignore[attr-defined]
-        server.connections_start_idle = handler is serve_wsgi
         return server
 
     def start_server(self, server: Server) -> None:
         """Expose ``server`` as resources and serve it on a thread."""
         host = self.host
         port = server.server_port
-        server.records = RequestLog()
         self["http_requests"] = server.records
         self["http_errors"] = server.errors
         self["httpd"] = server
@@ -360,8 +441,8 @@ class ServerLayer(plone.testing.Layer):
             raise
 
     def testSetUp(self) -> None:
-        """Provide idle worker threads for the test (see ``threads``), and
-        an empty record of requests."""
+        """Provide idle worker threads and an empty record for the test,
+        prepare the application, then let requests run."""
         server = self["httpd"]
         server.records.clear()
         server.errors.clear()
@@ -381,12 +462,14 @@ class ServerLayer(plone.testing.Layer):
                     " the test instead."
                 )
         server.top_up()
+        self.testSetUpApplication()
         server.release()
 
     def testTearDown(self) -> None:
         """Let the test's requests finish, hold new ones until the next
         test, close idle keep-alive connections, end extra workers."""
         self["httpd"].settle(self.settle_timeout)
+        self.testTearDownApplication()
 
     def serve(self) -> None:
         """Run the server's accept loop (on ``httpd_thread``)."""
@@ -405,7 +488,7 @@ class ServerLayer(plone.testing.Layer):
             if thread.ident is not None:
                 thread.join(self.shutdown_timeout)
         finally:
-            for key in _SERVER_RESOURCES:
+            for key in SERVER_RESOURCES:
                 try:
                     del self[key]
                 except KeyError:

@@ -10,7 +10,6 @@ direct write to standard error is what a developer normally sees.
 from __future__ import annotations
 
 import logging
-import os
 import sys
 import traceback
 
@@ -19,23 +18,9 @@ log = logging.getLogger("gocept.httpserverlayer")
 # Python's "last resort" handler would print them a second time.
 log.addHandler(logging.NullHandler())
 
-_TRUE = {"1", "true", "yes", "on"}
-
 #: Set while the pytest plugin runs: it fails the tests that a layer's
 #: server caught exceptions during (under zope.pytestlayer).
 pytest_fails_tests = False
-
-
-def verbose_logging() -> bool:
-    """Tell whether GOCEPT_HTTP_VERBOSE_LOGGING asks for request log lines.
-
-    Any value but an empty one, ``0``, ``false``, ``no`` or ``off`` turns it
-    on (4.x turned it on when the variable was set at all).
-    """
-    value = os.environ.get("GOCEPT_HTTP_VERBOSE_LOGGING")
-    if value is None:
-        return False
-    return value.strip().lower() not in {"", "0", "false", "no", "off"}
 
 
 def _logging_reaches_stderr(level: int) -> bool:

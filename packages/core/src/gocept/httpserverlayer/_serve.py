@@ -29,8 +29,8 @@ from typing import TextIO
 
 from gocept.httpserverlayer._control import CONTROL_PATH
 from gocept.httpserverlayer._control import Control
-from gocept.httpserverlayer._http import serve_wsgi
-from gocept.httpserverlayer._server import Error
+from gocept.httpserverlayer._errors import Error
+from gocept.httpserverlayer._wsgi import WSGIProtocol
 
 
 class ServeError(Error):
@@ -224,7 +224,7 @@ def describe(stack: Stack, control: bool) -> dict[str, Any]:
 
 
 def _check_control_possible(server: Any, layer: Any) -> None:
-    if server.handler is not serve_wsgi:
+    if not isinstance(getattr(server, "protocol", None), WSGIProtocol):
         raise ServeError(
             f"--control needs a layer served by the WSGI engine (wsgi.Layer,"
             f" static.Layer, HTTP_SERVER), but {_layer_name(layer)} hands"

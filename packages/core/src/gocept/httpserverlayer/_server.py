@@ -1,14 +1,19 @@
-"""The threaded TCP server behind every layer.
+"""The threaded TCP server behind every layer: sockets, workers, the gate.
 
 One thread accepts connections on one or more listening sockets and hands
-each to a worker thread, which runs a *connection handler* (the HTTP/1.1
-WSGI protocol of :mod:`._http`, or an ``http.server`` request handler class
-for the custom layer) until the connection ends. A worker serves one
-connection at a time, and when all workers are busy a new one is started,
-so that no connection waits for another: a browser opens several at once,
-and each must be served at once, also while another waits for a slow
-response. The workers are started with the server, at the layer's setUp,
-because zope.testrunner reports every thread that a test leaves running.
+each to a worker thread, which runs the server's *protocol* (the WSGI
+engine of :mod:`._wsgi`, or the request handler route of :mod:`._handler`)
+until the connection ends. A worker serves one connection at a time, and
+when all workers are busy a new one is started, so that no connection waits
+for another: a browser opens several at once, and each must be served at
+once, also while another waits for a slow response. The workers are started
+with the server, at the layer's setUp, because zope.testrunner reports every
+thread that a test leaves running.
+
+The protocol sees the server only through its :class:`~._site.Site`: the
+application, the records, the names, and the :class:`~._site.TestGate`
+that :meth:`Server.settle` closes at the end of a test and
+:meth:`Server.release` opens at the start of the next.
 
 :meth:`Server.shutdown` is what makes tearDown fast and bounded: it wakes the
 accept loop through a socket pair (no polling interval), then shuts the
@@ -32,86 +37,23 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from gocept.httpserverlayer._connection import Connection
+from gocept.httpserverlayer._connection import Phase
+from gocept.httpserverlayer._connection import is_disconnect
+from gocept.httpserverlayer._errors import BindError
+from gocept.httpserverlayer._errors import Error
 from gocept.httpserverlayer._records import RequestLog
 from gocept.httpserverlayer._records import ServerError
-from gocept.httpserverlayer._report import report_exception
 from gocept.httpserverlayer._report import warn
+from gocept.httpserverlayer._site import Site
+from gocept.httpserverlayer._site import TestGate
 
-# Errors that only mean that the client went away. They are not the
-# application's fault, nor the server's, and produce no output at all.
-DISCONNECT_ERRORS = (
-    BrokenPipeError,
-    ConnectionResetError,
-    ConnectionAbortedError,
-    TimeoutError,
-)
-_DISCONNECT_ERRNOS = {
-    errno.EPIPE,
-    errno.ECONNRESET,
-    errno.ECONNABORTED,
-    errno.ENOTCONN,
-    errno.EBADF,
-    errno.ESHUTDOWN,
-}
+__all__ = ["BindError", "Error", "Protocol", "Server", "bind"]
 
-
-def is_disconnect(exc: BaseException) -> bool:
-    """Tell whether ``exc`` only means that the peer closed the connection."""
-    if isinstance(exc, DISCONNECT_ERRORS):
-        return True
-    if isinstance(exc, (ssl.SSLEOFError, ssl.SSLZeroReturnError)):
-        return True  # a TLS client that went away, with or without notice
-    return isinstance(exc, OSError) and exc.errno in _DISCONNECT_ERRNOS
-
-
-class Error(Exception):
-    """Base class of the errors of gocept.httpserverlayer."""
-
-
-class BindError(Error, OSError):
-    """The server could not listen on the host and port it was given."""
-
-
-class Connection:
-    """One accepted connection and what the server knows about it.
-
-    A protocol handler that sets ``idle_known`` keeps ``state`` up to date:
-    None while the connection waits for a request, else a short description
-    of the request it is busy with (``"GET /path"``), so that the server can
-    close idle connections between tests and say what shutdown interrupted.
-    """
-
-    __slots__ = ("sock", "address", "thread", "state", "idle_known", "held")
-
-    def __init__(self, sock: socket.socket, address: Any) -> None:
-        self.sock = sock
-        self.address = address
-        self.thread: threading.Thread | None = None
-        self.state: str | None = None
-        self.idle_known = False
-        self.held = False  # waiting at the gate for the next test
-
-    def shut(self, how: int = socket.SHUT_RD) -> None:
-        """Shut the socket's reading side (or ``how``), if still open.
-
-        Shutting the reading side wakes a thread blocked in recv() with
-        end-of-file at once, while a response being written still goes out.
-        For a TLS connection this shuts the TCP socket under it:
-        ``SSLSocket.shutdown`` would also drop the TLS state, and a
-        response being written would go out unencrypted.
-        """
-        try:
-            socket.socket.shutdown(self.sock, how)
-        except OSError:
-            pass  # already closed by the client or by its worker
-
-    def describe(self) -> str:
-        host, port = self.address[:2]
-        peer = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
-        return f"{self.state} from {peer}" if self.state else peer
-
-
-Handler = Callable[[Connection, "Server"], None]
+#: Serves one connection, on the connection's own thread, until it ends.
+Protocol = Callable[[Connection], None]
+#: Makes the protocol of a server: ``factory(site, server)``.
+ProtocolFactory = Callable[[Site, "Server"], Protocol]
 
 
 class _Worker:
@@ -216,18 +158,20 @@ class Server:
 
     :param host: the host name to listen on (``localhost`` listens on both
         127.0.0.1 and ::1).
+    :param port: the port, 0 to let the OS pick one.
+    :param protocol: called as ``protocol(site, server)`` once the server
+        is bound; returns what serves a connection, called as
+        ``serve(connection)`` on the connection's own thread until the
+        connection is done.
     :param server_name: the host name clients use (``SERVER_NAME``), if
         not ``host``: for a server that listens on 0.0.0.0, say.
-    :param port: the port, 0 to let the OS pick one.
-    :param handler: called as ``handler(connection, server)`` on the
-        connection's own thread; it returns when the connection is done.
     :param name: used in thread names and messages.
     :param shutdown_timeout: how long :meth:`shutdown` waits for requests
         that are still being answered.
     :param threads: how many idle worker threads :meth:`top_up` provides.
         When all workers are busy, each new connection starts one more, so
         connections never wait for each other; the pool shrinks only at
-        shutdown.
+        settle() and shutdown.
     :param ssl_context: serve HTTPS with this server-side context. The TLS
         handshake runs on the connection's worker thread, never in the
         accept loop, so a client that connects and never says anything
@@ -235,16 +179,14 @@ class Server:
         the port, a client that does not trust the certificate) or takes
         longer than ``handshake_timeout`` seconds closes that connection
         silently.
+    :param verbose: write a log line per request.
     """
-
-    #: ``wsgi.url_scheme``: ``https`` when serving with an ``ssl_context``.
-    url_scheme = "http"
 
     def __init__(
         self,
         host: str,
         port: int,
-        handler: Handler,
+        protocol: ProtocolFactory,
         *,
         name: str = "HTTP server",
         shutdown_timeout: float = 5.0,
@@ -252,13 +194,11 @@ class Server:
         server_name: str | None = None,
         ssl_context: ssl.SSLContext | None = None,
         handshake_timeout: float = 10.0,
+        verbose: bool = False,
     ) -> None:
         self.name = name
         self.ssl_context = ssl_context
         self.handshake_timeout = handshake_timeout
-        if ssl_context is not None:
-            self.url_scheme = "https"
-        self.handler = handler
         self.shutdown_timeout = shutdown_timeout
         self.sockets = bind(host, port)
         self.socket = self.sockets[0]
@@ -266,19 +206,38 @@ class Server:
         self.server_name = server_name or host
         self.server_port: int = self.server_address[1]
         self._connections: set[Connection] = set()
-        #: Exceptions caught while serving, since the current test began.
-        self.errors: list[ServerError] = []
         self._lock = threading.Lock()
-        # Notified when a worker is done with a connection.
+        # Notified when a worker is done with a connection, or one becomes
+        # idle or held while settle() waits.
         self._changed = threading.Condition(self._lock)
+        #: Holds requests between two tests (see :meth:`settle`).
+        self.gate = TestGate(self._changed)
+        #: What the protocol sees of the server.
+        self.site = Site(
+            name=name,
+            server_name=self.server_name,
+            server_port=self.server_port,
+            url_scheme="https" if ssl_context is not None else "http",
+            gate=self.gate,
+            verbose=verbose,
+        )
+        #: ``http``, or ``https`` when serving with an ``ssl_context``.
+        self.url_scheme = self.site.url_scheme
+        #: Whether to write a log line per request (handlers read it).
+        self.verbose = verbose
+        #: The requests answered during the current test.
+        self.records: RequestLog = self.site.records
+        #: Exceptions caught while serving, since the current test began.
+        self.errors: list[ServerError] = self.site.errors
+        try:
+            self.protocol = protocol(self.site, self)
+        except BaseException:
+            for sock in self.sockets:
+                sock.close()
+            raise
         self._ready = threading.Event()
         self._stopped = threading.Event()
-        self._stopping = False
         self._wake_r, self._wake_w = socket.socketpair()
-        #: Closed by settle() at the end of a test, opened by release() at
-        #: the start of the next: requests wait for it before they run.
-        self.gate = threading.Event()
-        self.gate.set()
         self._workers: list[_Worker] = []
         # Idle workers, the one that became idle last at the end: it is
         # the first to get a connection again.
@@ -287,9 +246,30 @@ class Server:
         self.threads = threads
 
     @property
-    def stopping(self) -> bool:
-        """True once :meth:`shutdown` was called."""
-        return self._stopping
+    def application(self) -> Any:
+        """What the protocol serves (``set_app``)."""
+        return self.site.app
+
+    def set_app(self, application: Any) -> None:
+        """Serve ``application`` from the next request on."""
+        self.site.app = application
+
+    def get_app(self) -> Any:
+        """The application (``wsgiref`` request handlers call this)."""
+        return self.site.app
+
+    @property
+    def control(self) -> tuple[str, Any] | None:
+        """``(path, application)`` of a control endpoint (``Site.control``)."""
+        return self.site.control
+
+    @control.setter
+    def control(self, value: tuple[str, Any] | None) -> None:
+        self.site.control = value
+
+    #: The environ ``wsgiref`` request handlers start from (``wsgi.Layer``
+    #: sets it for its ``request_handler_class``).
+    base_environ: dict[str, str] = {}
 
     def wait_until_ready(self, timeout: float = 10.0) -> None:
         """Return once :meth:`serve_forever` accepts connections."""
@@ -312,7 +292,7 @@ class Server:
                 selector.register(sock, selectors.EVENT_READ)
             selector.register(self._wake_r, selectors.EVENT_READ)
             self._ready.set()
-            while not self._stopping:
+            while not self.gate.stopped:
                 for key, _ in selector.select():
                     if key.fileobj is self._wake_r:
                         break
@@ -322,7 +302,7 @@ class Server:
             self._stopped.set()
 
     def _accept(self, listener: Any) -> None:
-        while not self._stopping:
+        while not self.gate.stopped:
             try:
                 sock, address = listener.accept()
             except (BlockingIOError, InterruptedError):
@@ -341,9 +321,8 @@ class Server:
             except OSError:
                 pass
             connection = Connection(sock, address)
-            connection.idle_known = self.connections_start_idle
             with self._lock:
-                if self._stopping:
+                if self.gate.stopped:
                     sock.close()
                     return
                 self._connections.add(connection)
@@ -386,7 +365,7 @@ class Server:
                 # In one step, so that settle() never sees the connection
                 # gone and its worker not yet idle.
                 self._connections.discard(connection)
-                if not self._stopping:
+                if not self.gate.stopped:
                     self._idle.append(worker)
                 self._changed.notify_all()
 
@@ -400,35 +379,37 @@ class Server:
         - a request that arrives from now on waits (a browser's late XHR)
           until the next test starts, so no request runs halfway through
           the change from one test's state to the next;
-        - requests that are being answered may finish, for up to
-          ``timeout`` seconds; one still running then is reported by
+        - requests that are being received or answered may finish, for up
+          to ``timeout`` seconds; one still running then is reported by
           method and path, and goes on;
-        - idle keep-alive connections are closed: they would hold worker
-          threads from one test into the next, and zope.testrunner reports
-          every thread that a test leaves running (clients open new ones,
-          as browsers do without fuss);
+        - connections waiting for a request (idle keep-alive connections,
+          new ones) are closed: they would hold worker threads from one
+          test into the next, and zope.testrunner reports every thread
+          that a test leaves running (clients open new ones, as browsers
+          do without fuss);
         - the newest idle workers beyond ``threads`` end.
         """
-        self.gate.clear()
+        gate = self.gate
+        gate.close()
         deadline = time.monotonic() + timeout
         closed: set[Connection] = set()
         with self._lock:
-            self.settling = True
+            gate.settling = True
             while True:
                 busy = []
                 for connection in self._connections:
-                    if not connection.idle_known or connection in closed:
+                    if connection in closed:
                         continue
-                    if connection.state is None:
+                    if connection.phase.closable:
                         connection.shut()
                         closed.add(connection)
-                    elif not connection.held:
+                    elif connection.phase not in (Phase.HELD, Phase.CONTROL):
                         busy.append(connection)
                 left = deadline - time.monotonic()
                 if left <= 0 or not (busy or closed & self._connections):
                     break
                 self._changed.wait(min(left, 0.05))
-            self.settling = False
+            gate.settling = False
             if busy:
                 warn(
                     f"{self.name}: request(s) still running {timeout} s"
@@ -452,47 +433,7 @@ class Server:
 
     def release(self) -> None:
         """Let requests held by :meth:`settle` run (the next test started)."""
-        self.gate.set()
-
-    def wait_for_test(self, connection: Connection) -> bool:
-        """Hold a request that arrived between two tests until the next one.
-
-        A protocol handler calls this before it runs a request while the
-        gate is closed; False means that the server stops instead.
-        """
-        connection.held = True
-        with self._lock:
-            self._changed.notify_all()  # settle() need not wait for it
-        try:
-            while not self.gate.wait(0.05):
-                if self._stopping:
-                    return False
-            return not self._stopping
-        finally:
-            connection.held = False
-
-    #: True when the handler keeps ``Connection.state`` (the WSGI engine
-    #: does): a connection that no worker has picked up yet then counts as
-    #: idle, so that settle() closes it too.
-    connections_start_idle = False
-
-    #: ``(path, application)``: requests for ``path`` and below go to this
-    #: WSGI application (the control endpoint of ``python -m
-    #: gocept.httpserverlayer serve``) instead of the layer's, at once,
-    #: also between tests, unrecorded, and :meth:`settle` does not wait
-    #: for them. None (the default): no path is reserved.
-    control: tuple[str, Any] | None = None
-
-    #: True while :meth:`settle` waits for busy connections to become idle;
-    #: a protocol handler then calls :meth:`now_idle` when one does.
-    settling = False
-
-    def now_idle(self, connection: Connection) -> None:
-        """Mark ``connection`` as waiting for a request, and tell settle()."""
-        connection.state = None
-        if self.settling:
-            with self._lock:
-                self._changed.notify_all()
+        self.gate.open()
 
     def _serve_connection(self, connection: Connection) -> None:
         connection.thread = threading.current_thread()
@@ -500,18 +441,10 @@ class Server:
             tls = self.ssl_context is not None
             if tls and not self._handshake(connection):
                 return
-            self.handler(connection, self)
+            self.protocol(connection)
         except BaseException as e:
-            if not is_disconnect(e) and not self._stopping:
-                self.errors.append(
-                    ServerError(
-                        connection.describe(),
-                        report_exception(
-                            f"{self.name} failed serving"
-                            f" {connection.describe()}"
-                        ),
-                    )
-                )
+            if not is_disconnect(e) and not self.gate.stopped:
+                self.site.report_error(connection, "failure")
         finally:
             connection.sock.close()
 
@@ -520,13 +453,13 @@ class Server:
         assert self.ssl_context is not None
         raw = connection.sock
         raw.settimeout(self.handshake_timeout)
-        # Until the handshake is done the connection counts as idle, so
-        # that settle() and shutdown() may close it.
-        connection.idle_known = True
+        # Until the handshake is done the connection may be closed by
+        # settle() and shutdown().
+        connection.phase = Phase.HANDSHAKE
         with self._lock:
             # Under the lock: shutdown() and settle() shut connections under
             # it, and wrapping takes the file descriptor from ``raw``.
-            if self._stopping:
+            if self.gate.stopped:
                 return False
             tls = self.ssl_context.wrap_socket(
                 raw, server_side=True, do_handshake_on_connect=False
@@ -539,7 +472,6 @@ class Server:
             # that does not trust us. Nothing to report.
             return False
         tls.settimeout(None)
-        connection.idle_known = False
         return True
 
     def shutdown(self) -> None:
@@ -549,8 +481,7 @@ class Server:
         finished, or after ``shutdown_timeout`` seconds with a warning that
         names each request still running.
         """
-        self._stopping = True
-        self.gate.set()  # held requests see the server stop
+        self.gate.stop()  # held requests see the server stop
         try:
             self._wake_w.send(b"x")
         except OSError:
@@ -585,17 +516,3 @@ class Server:
             sock.close()
         self._wake_r.close()
         self._wake_w.close()
-
-    # wsgiref.simple_server.WSGIServer compatibility, so that the
-    # ``request_handler_class`` of 4.x wsgi layers keeps working.
-
-    application: Any = None
-    base_environ: dict[str, str] = {}
-    #: Where answered requests are recorded (a layer's ``http_requests``).
-    records: RequestLog | None = None
-
-    def set_app(self, application: Any) -> None:
-        self.application = application
-
-    def get_app(self) -> Any:
-        return self.application

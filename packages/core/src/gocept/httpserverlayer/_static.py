@@ -40,6 +40,10 @@ from collections.abc import Iterator
 from typing import Any
 from typing import BinaryIO
 
+from gocept.httpserverlayer.rules import BadRequest
+from gocept.httpserverlayer.rules import decode_path
+from gocept.httpserverlayer.rules import status_line
+
 __all__ = ["BLOCK_SIZE", "MIME_TYPES", "StaticFiles"]
 
 #: Size of the blocks a file is read and sent in.
@@ -85,6 +89,17 @@ StartResponse = Callable[..., Any]
 Headers = list[tuple[str, str]]
 Response = tuple[str, Headers, Iterable[bytes]]
 
+# Status lines, phrased by http.HTTPStatus.
+_OK = status_line(200)
+_NO_CONTENT = status_line(204)
+_PARTIAL = status_line(206)
+_MOVED = status_line(301)
+_NOT_MODIFIED = status_line(304)
+_BAD_REQUEST = status_line(400)
+_FORBIDDEN = status_line(403)
+_NOT_FOUND = status_line(404)
+_NOT_ALLOWED = status_line(405)
+_UNSATISFIABLE_RANGE = status_line(416)
 _LISTING_OFF = (
     "Directory listings are off. Put an index.html into this directory,"
     " or turn listings on with static.Layer(..., listing=True)"
@@ -148,18 +163,17 @@ class StaticFiles:
         method = environ.get("REQUEST_METHOD", "GET")
         if method not in ("GET", "HEAD"):
             return _error(
-                "405 Method Not Allowed",
+                _NOT_ALLOWED,
                 f"The method {method} is not allowed; use GET or HEAD.",
                 [("Allow", "GET, HEAD")],
             )
-        raw = environ.get("PATH_INFO", "")
         try:
-            path = raw.encode("latin-1").decode("utf-8")
-        except UnicodeError:
-            return _error("400 Bad Request", "The path is not UTF-8.")
+            path = decode_path(environ.get("PATH_INFO", ""))
+        except BadRequest as e:
+            return _error(_BAD_REQUEST, str(e))
         if "\x00" in path or "\\" in path:
             return _error(
-                "400 Bad Request",
+                _BAD_REQUEST,
                 "The path contains a NUL character or a backslash.",
             )
         segments = [s for s in path.split("/") if s not in ("", ".")]
@@ -175,7 +189,7 @@ class StaticFiles:
             return _forbidden()
         except OSError:
             if segments == ["favicon.ico"]:
-                return "204 No Content", [("Cache-Control", "no-store")], []
+                return _NO_CONTENT, [("Cache-Control", "no-store")], []
             return _not_found()
         slash = path.endswith("/")
         if stat.S_ISDIR(st.st_mode):
@@ -197,7 +211,7 @@ class StaticFiles:
         if index is not None and os.path.isfile(index):
             return _file(environ, index)
         if not self.listing:
-            return _error("403 Forbidden", _LISTING_OFF)
+            return _error(_FORBIDDEN, _LISTING_OFF)
         return _listing(target, segments)
 
 
@@ -240,7 +254,7 @@ def _file_response(
     ]
     if _not_modified(environ, etag, mtime):
         f.close()
-        return "304 Not Modified", validators, []
+        return _NOT_MODIFIED, validators, []
     headers = [
         ("Content-Type", content_type(path)),
         *validators,
@@ -254,7 +268,7 @@ def _file_response(
     if byte_range == _UNSATISFIABLE:
         f.close()
         return _error(
-            "416 Range Not Satisfiable",
+            _UNSATISFIABLE_RANGE,
             f"The requested range is outside the file's {size} bytes.",
             [("Content-Range", f"bytes */{size}")],
         )
@@ -263,17 +277,17 @@ def _file_response(
         length = end - start + 1
         headers.append(("Content-Range", f"bytes {start}-{end}/{size}"))
         headers.append(("Content-Length", str(length)))
-        return "206 Partial Content", headers, _Blocks(f, start, length)
+        return _PARTIAL, headers, _Blocks(f, start, length)
     headers.append(("Content-Length", str(size)))
     if size <= SMALL_FILE:
         # One read and one send with the head beat sendfile's extra system
         # calls for the small files that make up most pages.
         with f:
-            return "200 OK", headers, [f.read(size)]
+            return _OK, headers, [f.read(size)]
     wrapper = environ.get("wsgi.file_wrapper")
     if wrapper is not None:
-        return "200 OK", headers, wrapper(f, BLOCK_SIZE)
-    return "200 OK", headers, _Blocks(f, 0, size)
+        return _OK, headers, wrapper(f, BLOCK_SIZE)
+    return _OK, headers, _Blocks(f, 0, size)
 
 
 class _Blocks:
@@ -416,7 +430,7 @@ def _redirect(environ: dict[str, Any], segments: list[str]) -> Response:
         query = urllib.parse.quote(query, _QUERY_SAFE, encoding="latin-1")
         location = f"{location}?{query}"
     return _error(
-        "301 Moved Permanently",
+        _MOVED,
         f"This is a directory: {location}",
         [("Location", location)],
     )
@@ -446,14 +460,7 @@ def _listing(target: str, segments: list[str]) -> Response:
         text = html.escape(_display(name) + suffix)
         lines.append(f'<li><a href="{html.escape(href)}">{text}</a></li>')
     lines.append("</ul></body></html>")
-    body = ("\n".join(lines) + "\n").encode("utf-8")
-    headers = [
-        ("Content-Type", "text/html; charset=utf-8"),
-        ("Content-Length", str(len(body))),
-        ("Cache-Control", "no-store"),
-        ("X-Content-Type-Options", "nosniff"),
-    ]
-    return "200 OK", headers, [body]
+    return _text(_OK, "\n".join(lines), "text/html")
 
 
 def _is_dir(entry: os.DirEntry[str]) -> bool:
@@ -471,9 +478,16 @@ def _display(name: str) -> str:
 def _error(
     status: str, message: str, extra: Headers | None = None
 ) -> Response:
-    body = (message + "\n").encode("utf-8")
+    return _text(status, message, "text/plain", extra)
+
+
+def _text(
+    status: str, text: str, kind: str, extra: Headers | None = None
+) -> Response:
+    """A response of ``text`` (a line added), UTF-8, never cached."""
+    body = (text + "\n").encode("utf-8")
     headers = [
-        ("Content-Type", "text/plain; charset=utf-8"),
+        ("Content-Type", f"{kind}; charset=utf-8"),
         ("Content-Length", str(len(body))),
         ("Cache-Control", "no-store"),
         ("X-Content-Type-Options", "nosniff"),
@@ -483,8 +497,8 @@ def _error(
 
 
 def _not_found() -> Response:
-    return _error("404 Not Found", "There is no file at this path.")
+    return _error(_NOT_FOUND, "There is no file at this path.")
 
 
 def _forbidden() -> Response:
-    return _error("403 Forbidden", "The file may not be read.")
+    return _error(_FORBIDDEN, "The file may not be read.")

@@ -21,25 +21,6 @@ import shutil
 import ssl
 import tempfile
 
-from gocept.httpserverlayer._server import Error
-
-_TRUE = {"1", "true", "yes", "on"}
-_FALSE = {"", "0", "false", "no", "off"}
-
-
-def https_from_environment() -> bool:
-    """Tell whether ``GOCEPT_HTTP_HTTPS`` asks for HTTPS."""
-    value = os.environ.get("GOCEPT_HTTP_HTTPS", "").strip().lower()
-    if value in _TRUE:
-        return True
-    if value in _FALSE:
-        return False
-    raise Error(
-        f"GOCEPT_HTTP_HTTPS={value!r} is neither on nor off: set it to 1,"
-        " true, yes or on for HTTPS, or to 0, false, no, off or nothing"
-        " for plain HTTP."
-    )
-
 
 def identities(host: str) -> list[str]:
     """The names and addresses the server certificate is issued for."""

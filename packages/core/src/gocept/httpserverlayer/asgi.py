@@ -12,8 +12,8 @@ import importlib.util
 import inspect
 from typing import Any
 
+from gocept.httpserverlayer._errors import Error
 from gocept.httpserverlayer._layer import ServerLayer
-from gocept.httpserverlayer._server import Error
 
 __all__ = ["GOING_AWAY", "Layer", "MissingDependency", "WebSocketRequest"]  # noqa: F822
 
@@ -194,20 +194,19 @@ class Layer(ServerLayer):
         check_application(app, f"{self.__module__}.{self.__name__}")
         return app
 
-    def setUp(self) -> None:
+    def setUpServer(self) -> None:
+        """Start the engine for the application; its lifespan startup runs
+        before this returns."""
         app = self._application()
         server: Any = self.make_server(app)
         server.startup_timeout = self.startup_timeout
         server.websocket_close_code = self.websocket_close_code
         self.start_server(server)
 
-    def testSetUp(self) -> None:
-        super().testSetUp()
+    def testSetUpApplication(self) -> None:
+        """Serve the application anew if a base layer replaced it."""
         server = self["httpd"]
         app = self.asgi_app
         if app is not server.application:
             check_application(app, f"{self.__module__}.{self.__name__}")
             server.set_app(app)
-
-    def tearDown(self) -> None:
-        self.stop_server()

@@ -38,7 +38,7 @@ from typing import Any
 
 import plone.testing
 
-from gocept.httpserverlayer._server import Error
+from gocept.httpserverlayer._errors import Error
 
 __all__ = [
     "FLAGS",

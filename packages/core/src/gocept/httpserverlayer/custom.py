@@ -1,22 +1,27 @@
 """Serve an ``http.server`` request handler class to the tests of a layer.
 
-The handler runs on a threading server (a thread per connection) with the
-usual :class:`http.server.BaseHTTPRequestHandler` API.
+The handler runs on the layer's multi-threaded server (a thread per
+connection) with the usual :class:`http.server.BaseHTTPRequestHandler`
+API. Every request goes through the server's own HTTP/1.1 parser first,
+whatever the handler's base class: a malformed or ambiguous request (a
+request line without version, a bad Content-Length, a smuggling shape) is
+answered with a 4xx and never reaches the handler; a chunked body reaches
+it de-chunked, with its Content-Length.
 """
 
 from __future__ import annotations
 
 import http.server
+from collections.abc import Callable
 from typing import Any
 
-from gocept.httpserverlayer._capture import TeeReader
+from gocept.httpserverlayer._errors import ConfigurationError
+from gocept.httpserverlayer._handler import HandlerProtocol
 from gocept.httpserverlayer._layer import ServerLayer
-from gocept.httpserverlayer._records import Request
 from gocept.httpserverlayer._report import request_line
-from gocept.httpserverlayer._report import verbose_logging
-from gocept.httpserverlayer._server import Connection
-from gocept.httpserverlayer._server import Error
+from gocept.httpserverlayer._server import Protocol
 from gocept.httpserverlayer._server import Server
+from gocept.httpserverlayer._site import Site
 
 __all__ = ["Layer", "RequestHandler"]
 
@@ -24,140 +29,72 @@ __all__ = ["Layer", "RequestHandler"]
 class RequestHandler(http.server.BaseHTTPRequestHandler):
     """A request handler for tests: it writes no log line per request.
 
-    With GOCEPT_HTTP_VERBOSE_LOGGING set it logs one line per request to
+    With GOCEPT_HTTP_VERBOSE_LOGGING on it logs one line per request to
     the ``gocept.httpserverlayer`` logger (and standard error).
 
-    Unlike :class:`http.server.BaseHTTPRequestHandler` it answers a
-    malformed request with a full HTTP/1.0 error response (the standard
-    library sends an HTTP/0.9 body without status line or headers when the
-    request line has no version, or says HTTP/0.9), and it answers 400 to
-    a request with a malformed or repeated Content-Length, or with both
-    Content-Length and Transfer-Encoding: ``http.server`` ignores
-    Transfer-Encoding, so such a body could carry a second, smuggled
-    request that the handler would then serve.
-
     .. versionchanged:: 5.0
-       Full error responses; ambiguous request framing refused.
+       The checks of malformed and ambiguous requests it made moved into
+       the layer's server, which makes them for every handler class.
     """
 
-    default_request_version = "HTTP/1.0"
-
-    def setup(self) -> None:
-        super().setup()
-        # Copies each request's body into the layer's record.
-        self.rfile = TeeReader(self.rfile)  # type: ignore[assignment]
-
-    def send_error(
-        self, code: int, message: str | None = None, explain: str | None = None
-    ) -> None:
-        """Send an error response, with status line and headers always."""
-        # http.server leaves out the status line and headers for a request
-        # that said HTTP/0.9: a client could not tell the error page from a
-        # response.
-        if self.request_version == "HTTP/0.9":
-            self.request_version = "HTTP/1.0"
-        super().send_error(code, message, explain)
-
-    def parse_request(self) -> bool:
-        """Parse the request; refuse HTTP/0.9 and ambiguous framing."""
-        if not super().parse_request():
-            return False
-        if self.request_version == "HTTP/0.9":
-            self.send_error(505, explain="HTTP/0.9 is not supported.")
-            return False
-        lengths = self.headers.get_all("Content-Length") or []
-        if len(lengths) > 1 or not all(
-            v.strip().isascii() and v.strip().isdigit() for v in lengths
-        ):
-            self.send_error(400, explain=f"Bad Content-Length {lengths!r}.")
-            return False
-        if lengths and "Transfer-Encoding" in self.headers:
-            self.send_error(
-                400,
-                explain="A request must not have both Content-Length and"
-                " Transfer-Encoding.",
-            )
-            return False
-        records = getattr(self.server, "records", None)
-        if records is not None and isinstance(self.rfile, TeeReader):
-            self.rfile.start(records.max_body)
-        return True
-
-    def log_request(
-        self, code: int | str = "-", size: int | str = "-"
-    ) -> None:
-        """Record the request in the layer's ``http_requests``; log it."""
-        records = getattr(self.server, "records", None)
-        if records is not None and str(code).isdigit():
-            # An error found while parsing the request comes before the
-            # handler has its command, path or headers.
-            request = Request(
-                getattr(self, "command", None) or "",
-                getattr(self, "path", None) or "",
-                int(code),
-                None,
-                getattr(self, "headers", None),
-            )
-            if isinstance(self.rfile, TeeReader):
-                # What the handler read of the body before it answered.
-                body, request.body_truncated = self.rfile.stop()
-                request._capture = _Kept(body)
-            records.add(request)
-        super().log_request(code, size)
-
     def log_message(self, format: str, *args: Any) -> None:
-        if verbose_logging():
+        if getattr(self.server, "verbose", False):
             request_line(f"{self.address_string()} {format % args}")
-
-
-class _Kept:
-    """A body copied before the record was made: nothing left to read."""
-
-    def __init__(self, kept: bytes) -> None:
-        self.kept = kept
-
-    def complete(self) -> None:
-        pass
 
 
 class Layer(ServerLayer):
     """Serves a request handler class over HTTP to the tests of the layer.
 
     The server starts once at setUp and stops at tearDown; each connection
-    is served on its own thread by an instance of the handler class.
+    is served on its own thread, each request by a new instance of the
+    handler class. The connection carries the next request where the
+    handler allows it (``protocol_version = "HTTP/1.1"`` and a response
+    with Content-Length), as with :mod:`http.server`. Requests are
+    recorded in ``http_requests`` (with the status the handler wrote) and
+    held between two tests like those of every layer; an exception in the
+    handler is reported, kept in ``http_errors`` and answered with a 500
+    when the handler had written nothing yet.
 
     Resources: ``request_handler`` (the handler class), ``http_host``,
-    ``http_port``, ``http_address``, ``httpd``, ``httpd_thread``.
+    ``http_port``, ``http_address``, ``httpd``, ``httpd_thread``,
+    ``http_requests``, ``http_errors``, ``http_scheme``, ``http_url``.
 
     :param request_handler: a :class:`http.server.BaseHTTPRequestHandler`
         subclass, such as a subclass of :class:`RequestHandler`.
+
+    .. versionchanged:: 5.0
+       Requests are parsed and checked by the server before the handler
+       sees them; a request per handler instance; requests held between
+       tests; a 500 for a handler's exception.
     """
 
     def __init__(
-        self, request_handler: Any = None, *args: Any, **kw: Any
+        self,
+        request_handler: Callable[..., Any] | None = None,
+        *args: Any,
+        **kw: Any,
     ) -> None:
         super().__init__(*args, **kw)
         self.request_handler = request_handler
 
-    def setUp(self) -> None:
+    def setUpApplication(self) -> None:
+        """Check that there is a handler; set the resource."""
         if self.request_handler is None:
-            raise Error(
+            raise ConfigurationError(
                 f"Layer {self.__module__}.{self.__name__} has no request"
                 " handler: pass a BaseHTTPRequestHandler subclass, as in"
                 " custom.Layer(MyHandler)."
             )
         self["request_handler"] = self.request_handler
-        try:
-            self.start_server(self.make_server(self._handle))
-        except BaseException:
-            del self["request_handler"]
-            raise
 
-    def tearDown(self) -> None:
-        try:
-            self.stop_server()
-        finally:
-            del self["request_handler"]
+    def make_protocol(self, site: Site, server: Server) -> Protocol:
+        """The request handler route, with this layer's handler."""
+        assert self.request_handler is not None
+        return HandlerProtocol(self.request_handler, site, server)
 
-    def _handle(self, connection: Connection, server: Server) -> None:
-        self.request_handler(connection.sock, connection.address, server)
+    def tearDownApplication(self) -> None:
+        """Delete the resource."""
+        try:
+            del self["request_handler"]
+        except KeyError:
+            pass  # setUpApplication failed before it set it

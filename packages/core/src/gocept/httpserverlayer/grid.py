@@ -28,7 +28,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 from typing import Any
 
-from gocept.httpserverlayer._server import Error
+from gocept.httpserverlayer._errors import Error
 
 if TYPE_CHECKING:
     from selenium.webdriver.chrome.options import Options

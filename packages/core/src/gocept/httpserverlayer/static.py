@@ -14,10 +14,13 @@ import shutil
 import tempfile
 from typing import Any
 
-from gocept.httpserverlayer._http import serve_wsgi
+from gocept.httpserverlayer._errors import ConfigurationError
 from gocept.httpserverlayer._layer import ServerLayer
-from gocept.httpserverlayer._server import Error
+from gocept.httpserverlayer._server import Protocol
+from gocept.httpserverlayer._server import Server
+from gocept.httpserverlayer._site import Site
 from gocept.httpserverlayer._static import StaticFiles
+from gocept.httpserverlayer._wsgi import WSGIProtocol
 from gocept.httpserverlayer.custom import RequestHandler
 
 __all__ = [
@@ -73,7 +76,8 @@ class Layer(ServerLayer):
         self.listing = listing
         self._temporary: str | None = None
 
-    def setUp(self) -> None:
+    def setUpApplication(self) -> None:
+        """Make the temporary document root, or check the one given."""
         if self.documentroot is TEMPORARY:
             self._temporary = root = tempfile.mkdtemp(
                 prefix="gocept.httpserverlayer.static-"
@@ -81,23 +85,21 @@ class Layer(ServerLayer):
         else:
             root = os.fspath(self.documentroot)
             if not os.path.isdir(root):
-                raise Error(
+                raise ConfigurationError(
                     f"The document root {root!r} of layer"
                     f" {self.__module__}.{self.__name__} is not a directory:"
                     " pass an existing directory, or nothing for a"
                     " temporary one."
                 )
         self["documentroot"] = root
-        try:
-            server = self.make_server(serve_wsgi)
-            server.set_app(StaticFiles(root, listing=self.listing))
-            self.start_server(server)
-        except BaseException:
-            self._remove_documentroot()
-            raise
 
-    def testSetUp(self) -> None:
-        super().testSetUp()
+    def make_protocol(self, site: Site, server: Server) -> Protocol:
+        """The HTTP/1.1 engine, serving :class:`StaticFiles`."""
+        site.app = StaticFiles(self["documentroot"], listing=self.listing)
+        return WSGIProtocol(site)
+
+    def testSetUpApplication(self) -> None:
+        """Empty the temporary document root (never one you passed)."""
         if self._temporary is None:
             return  # a directory the user gave us: never touched
         for entry in os.scandir(self._temporary):
@@ -106,14 +108,12 @@ class Layer(ServerLayer):
             else:
                 os.unlink(entry.path)
 
-    def tearDown(self) -> None:
+    def tearDownApplication(self) -> None:
+        """Remove the temporary document root and the resource."""
         try:
-            self.stop_server()
-        finally:
-            self._remove_documentroot()
-
-    def _remove_documentroot(self) -> None:
-        del self["documentroot"]
+            del self["documentroot"]
+        except KeyError:
+            pass  # setUpApplication failed before it set it
         if self._temporary is not None:
             shutil.rmtree(self._temporary, ignore_errors=True)
             self._temporary = None
@@ -149,7 +149,7 @@ class StaticFileRequestHandler(
 
     def __init__(self, *args: Any, **kw: Any) -> None:
         if self.documentroot is None:
-            raise Error(
+            raise ConfigurationError(
                 f"{type(self).__name__}.documentroot is not set: set it to"
                 " the directory to serve before the layer serves the"
                 " handler class."

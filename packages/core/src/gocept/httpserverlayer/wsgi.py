@@ -8,15 +8,21 @@ connections are all served at once.
 from __future__ import annotations
 
 import wsgiref.simple_server
+from typing import TYPE_CHECKING
 from typing import Any
 
-from gocept.httpserverlayer._http import serve_wsgi
+from gocept.httpserverlayer._errors import ConfigurationError
+from gocept.httpserverlayer._handler import HandlerProtocol
+from gocept.httpserverlayer._handler import WatchedApp
 from gocept.httpserverlayer._layer import ServerLayer
 from gocept.httpserverlayer._report import request_line
-from gocept.httpserverlayer._report import verbose_logging
-from gocept.httpserverlayer._server import Connection
-from gocept.httpserverlayer._server import Error
+from gocept.httpserverlayer._server import Protocol
 from gocept.httpserverlayer._server import Server
+from gocept.httpserverlayer._site import Site
+from gocept.httpserverlayer._wsgi import WSGIProtocol
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import WSGIApplication
 
 __all__ = ["FixupMiddleware", "Layer", "LogWSGIRequestHandler"]  # noqa: F822
 
@@ -26,12 +32,12 @@ class LogWSGIRequestHandler(wsgiref.simple_server.WSGIRequestHandler):
 
     A :class:`Layer` subclass that sets ``request_handler_class`` to a
     :class:`wsgiref.simple_server.WSGIRequestHandler` subclass is served by
-    that handler, one request per connection, on the same threaded server.
-    It logs a line per request only when GOCEPT_HTTP_VERBOSE_LOGGING is set.
+    that handler (see :class:`Layer`). It logs a line per request only when
+    GOCEPT_HTTP_VERBOSE_LOGGING is on.
     """
 
     def log_message(self, format: str, *args: Any) -> None:
-        if verbose_logging():
+        if getattr(self.server, "verbose", False):
             request_line(f"{self.address_string()} {format % args}")
 
 
@@ -41,11 +47,16 @@ class Layer(ServerLayer):
     The application is the ``wsgi_app`` attribute when it is set (on the
     instance, a subclass, or as the ``wsgi_app`` keyword), otherwise the
     ``wsgi_app`` resource of a base layer. The server starts once at setUp;
-    at every testSetUp the layer picks up the application anew, so a base
-    layer may provide a new one per test.
+    at every testSetUp the layer picks up the application anew (before the
+    test's requests run), so a base layer may provide a new one per test.
+
+    A chunked request body is read whole before the application runs, and
+    the application sees it with its ``CONTENT_LENGTH`` (and without
+    ``HTTP_TRANSFER_ENCODING``), as any other body.
 
     Resources: ``http_host``, ``http_port``, ``http_address``, ``httpd``,
-    ``httpd_thread``.
+    ``httpd_thread``, ``http_requests``, ``http_errors``, ``http_scheme``,
+    ``http_url`` (and ``ca_bundle``, ``ca_spki_hash`` with HTTPS).
 
     :param wsgi_app: the application, instead of setting the attribute.
 
@@ -55,71 +66,81 @@ class Layer(ServerLayer):
     """
 
     #: Set to a :class:`wsgiref.simple_server.WSGIRequestHandler` subclass
-    #: to serve requests with it instead of the built-in HTTP/1.1 engine.
+    #: to answer requests with it instead of the built-in HTTP/1.1 engine.
+    #: The requests still go through the server's parser, connection loop
+    #: and test gate (records, errors, settle, bounded tearDown); the
+    #: handler writes the responses as ``wsgiref`` does: HTTP/1.0, and the
+    #: connection closed after each.
     request_handler_class: Any = None
 
-    def __init__(self, *args: Any, wsgi_app: Any = None, **kw: Any) -> None:
+    def __init__(
+        self, *args: Any, wsgi_app: WSGIApplication | None = None, **kw: Any
+    ) -> None:
         super().__init__(*args, **kw)
         self._wsgi_app = wsgi_app
 
     @property
-    def wsgi_app(self) -> Any:
+    def wsgi_app(self) -> WSGIApplication | None:
         """The application: the attribute if set, else a base's resource."""
         if self._wsgi_app is not None:
             return self._wsgi_app
-        return self.get("wsgi_app")
+        app: WSGIApplication | None = self.get("wsgi_app")
+        return app
 
     @wsgi_app.setter
-    def wsgi_app(self, value: Any) -> None:
+    def wsgi_app(self, value: WSGIApplication | None) -> None:
         self._wsgi_app = value
 
-    def _application(self) -> Any:
+    def _application(self) -> WSGIApplication:
         app = self.wsgi_app
         if app is None:
-            raise Error(
+            raise ConfigurationError(
                 f"Layer {self.__module__}.{self.__name__} has no WSGI"
                 " application: set its wsgi_app attribute, or give it a base"
                 " layer that provides the 'wsgi_app' resource."
             )
         if not callable(app):
-            raise Error(
+            raise ConfigurationError(
                 f"The wsgi_app of layer {self.__module__}.{self.__name__} is"
                 f" {app!r}, which is not callable: it must be a WSGI"
                 " application."
             )
         return app
 
-    def setUp(self) -> None:
-        app = self._application()
+    def setUpApplication(self) -> None:
+        """Check that there is an application to serve."""
+        self._application()
+
+    def make_protocol(self, site: Site, server: Server) -> Protocol:
+        """The HTTP/1.1 engine, or ``request_handler_class`` if set."""
+        site.app = self._served(site, self._application())
+        handler = self.request_handler_class
+        if handler is None:
+            return WSGIProtocol(site)
+        server.base_environ = {
+            "SERVER_NAME": site.server_name,
+            "GATEWAY_INTERFACE": "CGI/1.1",
+            "SERVER_PORT": str(site.server_port),
+            "REMOTE_HOST": "",
+            "CONTENT_LENGTH": "",
+            "SCRIPT_NAME": "",
+        }
+        if site.url_scheme == "https":
+            # What wsgiref's handler makes wsgi.url_scheme from.
+            server.base_environ["HTTPS"] = "on"
+        return HandlerProtocol(handler, site, server)
+
+    def _served(self, site: Site, app: WSGIApplication) -> WSGIApplication:
         if self.request_handler_class is None:
-            server = self.make_server(serve_wsgi)
-        else:
-            server = self.make_server(self._serve_with_handler_class)
-            server.base_environ = {
-                "SERVER_NAME": server.server_name,
-                "GATEWAY_INTERFACE": "CGI/1.1",
-                "SERVER_PORT": str(server.server_port),
-                "REMOTE_HOST": "",
-                "CONTENT_LENGTH": "",
-                "SCRIPT_NAME": "",
-            }
-            if server.url_scheme == "https":
-                # What wsgiref's handler makes wsgi.url_scheme from.
-                server.base_environ["HTTPS"] = "on"
-        server.set_app(app)
-        self.start_server(server)
+            return app
+        # wsgiref catches the application's exceptions and only prints
+        # them: report them as the engine does.
+        return WatchedApp(app, site)
 
-    def testSetUp(self) -> None:
-        super().testSetUp()
-        self["httpd"].set_app(self._application())
-
-    def tearDown(self) -> None:
-        self.stop_server()
-
-    def _serve_with_handler_class(
-        self, connection: Connection, server: Server
-    ) -> None:
-        self.request_handler_class(connection.sock, connection.address, server)
+    def testSetUpApplication(self) -> None:
+        """Serve the application of this test."""
+        server = self["httpd"]
+        server.set_app(self._served(server.site, self._application()))
 
 
 def __getattr__(name: str) -> Any:

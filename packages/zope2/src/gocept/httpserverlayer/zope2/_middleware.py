@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
-import re
-import wsgiref.util
 from collections.abc import Callable
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 from typing import Any
+
+from multipart import parse_options_header
+
+from gocept.httpserverlayer.rules import BadRequest
+from gocept.httpserverlayer.rules import content_length
+from gocept.httpserverlayer.rules import decode_path
+from gocept.httpserverlayer.rules import is_hop_by_hop
+from gocept.httpserverlayer.rules import plain_response
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse
@@ -40,10 +46,10 @@ class FixupMiddleware:
       Zope raises ``KeyError: 'boundary'``.
 
     On the way out, hop-by-hop headers (``Connection``, ``Keep-Alive``,
-    ``Transfer-Encoding`` and the others of RFC 2616, section 13.5.1) are
-    removed from the application's response: they belong to the server,
-    and strict servers such as :mod:`wsgiref` refuse a response that has
-    them.
+    ``Transfer-Encoding`` and the others of
+    :data:`gocept.httpserverlayer.rules.HOP_BY_HOP`) are removed from the
+    application's response: they belong to the server, and strict servers
+    such as :mod:`wsgiref` refuse a response that has them.
 
     ``start_response`` may be called with two arguments or three
     (``exc_info``); its ``write`` callable, the application's iterable
@@ -67,79 +73,38 @@ class FixupMiddleware:
     def __call__(
         self, environ: WSGIEnvironment, start_response: StartResponse
     ) -> Iterable[bytes]:
-        if "CONTENT_LENGTH" in environ:
-            length = _content_length(environ["CONTENT_LENGTH"])
-            if length is None:
-                del environ["CONTENT_LENGTH"]
-            elif isinstance(length, int):
-                environ["CONTENT_LENGTH"] = str(length)
-            else:
-                return _bad_request(length, start_response)
-        unreadable = _unreadable(environ)
-        if unreadable:
-            return _bad_request(unreadable, start_response)
+        try:
+            _fix_content_length(environ)
+            _check_readable(environ)
+        except BadRequest as e:
+            return plain_response(start_response, 400, str(e))
         return self.app(environ, _without_hop_by_hop(start_response))
 
 
-def _content_length(value: str) -> int | str | None:
-    """The length in a CONTENT_LENGTH value: None when there is none, an
-    int when there is one, and an error message when it is malformed."""
-    values = {part.strip() for part in value.split(",")}
-    values.discard("")
-    if not values:
-        return None
-    if len(values) == 1:
-        (digits,) = values
-        # isdigit() alone takes non-ASCII digits ("²"), which int() refuses.
-        if digits.isascii() and digits.isdigit():
-            return int(digits)
-    return (
-        f"Bad Content-Length {value!r}: send one non-negative number of"
-        " bytes, once."
-    )
+def _fix_content_length(environ: WSGIEnvironment) -> None:
+    """Make ``CONTENT_LENGTH`` a plain number, or remove an empty one."""
+    if "CONTENT_LENGTH" not in environ:
+        return
+    value = environ["CONTENT_LENGTH"]
+    if not value.strip():
+        del environ["CONTENT_LENGTH"]  # wsgiref's "" for no body
+    else:
+        environ["CONTENT_LENGTH"] = str(content_length(value))
 
 
-# A boundary parameter as Zope's form parser (the ``multipart`` package)
-# finds one: spaces (no tabs) around ";" and "=", a token or a quoted string.
-_BOUNDARY = re.compile(
-    r'; *boundary *= *(?:"(?:\\.|[^\\"])+"|[!#$%&\'*+.^_`|~0-9A-Za-z-]+)',
-    re.IGNORECASE | re.ASCII,
-)
-
-
-def _unreadable(environ: WSGIEnvironment) -> str | None:
-    """What makes Zope's publisher fail on this request, or None."""
-    path = environ.get("PATH_INFO", "")
-    try:
-        # PEP 3333: the path's bytes, each as one latin-1 character.
-        path.encode("latin-1").decode("utf-8")
-    except UnicodeEncodeError:
-        pass  # not bytes as latin-1: the server decoded it already
-    except UnicodeDecodeError:
-        return (
-            f"Bad request path {path.encode('latin-1')!r}: it is not UTF-8"
-            " once percent-decoded, and Zope publishes UTF-8 paths only."
-        )
+def _check_readable(environ: WSGIEnvironment) -> None:
+    """Refuse what makes Zope's publisher fail (see the class)."""
+    # Zope decodes every path as UTF-8, outside its error handling.
+    decode_path(environ.get("PATH_INFO", ""))
     content_type = environ.get("CONTENT_TYPE", "")
-    if content_type.split(";")[0].strip().lower() == "multipart/form-data":
-        if not _BOUNDARY.search(content_type):
-            return (
-                f"Bad Content-Type {content_type!r}: multipart/form-data"
-                " needs a boundary parameter."
-            )
-    return None
-
-
-def _bad_request(message: str, start_response: StartResponse) -> list[bytes]:
-    body = message.encode("utf-8")
-    start_response(
-        "400 Bad Request",
-        [
-            ("Content-Type", "text/plain; charset=utf-8"),
-            ("Content-Length", str(len(body))),
-        ],
-    )
-    return [body]
+    # Zope's form parser reads the boundary with multipart's own
+    # parse_options_header(): ask it, not a copy of its rules.
+    kind, options = parse_options_header(content_type)
+    if kind == "multipart/form-data" and not options.get("boundary"):
+        raise BadRequest(
+            f"Bad Content-Type {content_type!r}: multipart/form-data needs a"
+            " boundary parameter."
+        )
 
 
 def _without_hop_by_hop(
@@ -149,9 +114,7 @@ def _without_hop_by_hop(
         status: str, headers: list[tuple[str, str]], exc_info: Any = None
     ) -> Callable[[bytes], object]:
         headers = [
-            (name, value)
-            for name, value in headers
-            if not wsgiref.util.is_hop_by_hop(name)
+            (name, value) for name, value in headers if not is_hop_by_hop(name)
         ]
         # Pass exc_info on only when given: some servers' start_response
         # takes no third argument.

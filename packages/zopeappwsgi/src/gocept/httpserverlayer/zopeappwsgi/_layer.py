@@ -11,13 +11,22 @@ import plone.testing
 import zope.app.wsgi
 from ZODB.interfaces import IDatabase
 
+import gocept.httpserverlayer
+from gocept.httpserverlayer.rules import BadRequest
+from gocept.httpserverlayer.rules import decode_path
+from gocept.httpserverlayer.rules import plain_response
+
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse
     from _typeshed.wsgi import WSGIApplication
     from _typeshed.wsgi import WSGIEnvironment
 
 
-class Error(Exception):
+class Error(gocept.httpserverlayer.Error):
+    """Base class of the errors of gocept.httpserverlayer.zopeappwsgi."""
+
+
+class DatabaseNotFound(Error):
     """The layer cannot find the database to publish."""
 
 
@@ -82,7 +91,7 @@ class Layer(plone.testing.Layer):
         another database; it is called for every request, in the thread
         that serves it.
 
-        :raises Error: when there is no database.
+        :raises DatabaseNotFound: when there is no database.
         """
         db = self.get("zodbDB")
         if db is not None:
@@ -91,7 +100,7 @@ class Layer(plone.testing.Layer):
             db = getattr(base, "db", None)
             if IDatabase.providedBy(db):
                 return db
-        raise Error(
+        raise DatabaseNotFound(
             f"Layer {self.__module__}.{self.__name__} found no ZODB: give it"
             " a base layer that provides the 'zodbDB' resource or a"
             " zope.app.appsetup.testlayer.ZODBLayer, or override its"
@@ -132,40 +141,10 @@ class _CurrentZODBApplication:
     def __call__(
         self, environ: WSGIEnvironment, start_response: StartResponse
     ) -> Iterable[bytes]:
-        bad_path = _not_utf8(environ.get("PATH_INFO", ""))
-        if bad_path is not None:
-            return _bad_request(bad_path, start_response)
+        try:
+            # zope.publisher decodes every path as UTF-8, outside its error
+            # handling: such a path would give a 500 and a traceback.
+            decode_path(environ.get("PATH_INFO", ""))
+        except BadRequest as e:
+            return plain_response(start_response, 400, str(e))
         return self.application()(environ, start_response)
-
-
-def _not_utf8(path: str) -> bytes | None:
-    """The bytes of a WSGI path that is not UTF-8, else None.
-
-    zope.publisher decodes every path as UTF-8, outside its error handling:
-    such a path would give a 500 and a traceback.
-    """
-    try:
-        # PEP 3333: the path's bytes, each as one latin-1 character.
-        raw = path.encode("latin-1")
-    except UnicodeEncodeError:
-        return None  # not bytes as latin-1: decoded by the server already
-    try:
-        raw.decode("utf-8")
-    except UnicodeDecodeError:
-        return raw
-    return None
-
-
-def _bad_request(path: bytes, start_response: StartResponse) -> list[bytes]:
-    body = (
-        f"Bad request path {path!r}: it is not UTF-8 once percent-decoded,"
-        " and zope.publisher publishes UTF-8 paths only."
-    ).encode()
-    start_response(
-        "400 Bad Request",
-        [
-            ("Content-Type", "text/plain; charset=utf-8"),
-            ("Content-Length", str(len(body))),
-        ],
-    )
-    return [body]
