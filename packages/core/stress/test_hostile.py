@@ -20,36 +20,25 @@ import collections
 import time
 import unittest
 
-from hypothesis import HealthCheck
 from hypothesis import given
-from hypothesis import settings
 from hypothesis import strategies as st
-from stresskit import all_workers_alive
-from stresskit import captured
-from stresskit import exchange
-from stresskit import figures
-from stresskit import get
-from stresskit import parse
-from stresskit import wait_idle
 
 import gocept.httpserverlayer.custom
 import gocept.httpserverlayer.static
 import gocept.httpserverlayer.wsgi
+from gocept.httpserverlayer._testing.capture import captured
+from gocept.httpserverlayer._testing.client import exchange
+from gocept.httpserverlayer._testing.client import get
+from gocept.httpserverlayer._testing.client import parse
+from gocept.httpserverlayer._testing.strategies import SMUGGLED
+from gocept.httpserverlayer._testing.strategies import settings_for
+from gocept.httpserverlayer._testing.stresskit import all_workers_alive
+from gocept.httpserverlayer._testing.stresskit import figures
+from gocept.httpserverlayer._testing.stresskit import wait_idle
 
 GENERAL = 2000
 SMUGGLING = 300
 SEEN: list[str] = []
-SMUGGLED = b"GET /smuggled HTTP/1.1\r\nHost: x\r\n\r\n"
-
-
-def settings_for(count):
-    return settings(
-        max_examples=count,
-        deadline=None,
-        derandomize=True,
-        database=None,
-        suppress_health_check=list(HealthCheck),
-    )
 
 
 # Strategies ---------------------------------------------------------------

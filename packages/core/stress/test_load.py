@@ -11,13 +11,12 @@ from __future__ import annotations
 import time
 import unittest
 
-from stresskit import captured
-from stresskit import figures
-from stresskit import load
-from stresskit import percentiles
-from stresskit import snapshot
-
 import gocept.httpserverlayer.wsgi
+from gocept.httpserverlayer._testing.capture import captured
+from gocept.httpserverlayer._testing.stresskit import figures
+from gocept.httpserverlayer._testing.stresskit import load
+from gocept.httpserverlayer._testing.stresskit import percentiles
+from gocept.httpserverlayer._testing.stresskit import snapshot
 
 CONNECTIONS = 200
 SECONDS = 10.0

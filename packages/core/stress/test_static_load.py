@@ -19,17 +19,16 @@ import threading
 import time
 import unittest
 
-from stresskit import all_workers_alive
-from stresskit import captured
-from stresskit import figures
-from stresskit import get
-from stresskit import load
-from stresskit import parse
-from stresskit import percentiles
-from stresskit import snapshot
-from stresskit import wait_idle
-
 import gocept.httpserverlayer.static
+from gocept.httpserverlayer._testing.capture import captured
+from gocept.httpserverlayer._testing.client import get
+from gocept.httpserverlayer._testing.client import parse
+from gocept.httpserverlayer._testing.stresskit import all_workers_alive
+from gocept.httpserverlayer._testing.stresskit import figures
+from gocept.httpserverlayer._testing.stresskit import load
+from gocept.httpserverlayer._testing.stresskit import percentiles
+from gocept.httpserverlayer._testing.stresskit import snapshot
+from gocept.httpserverlayer._testing.stresskit import wait_idle
 
 ROUNDS = 5
 BIG = 32 * 1024 * 1024

@@ -25,13 +25,13 @@ from examples.browser import SELENIUM_ENVIRON
 from examples.browser import missing_binaries
 from examples.browser import start_chrome
 from selenium.webdriver.chrome.options import Options
-from support import captured_stderr
-from support import wait_idle
 
 import gocept.httpserverlayer.custom
 import gocept.httpserverlayer.static
 import gocept.httpserverlayer.wsgi
 from gocept.httpserverlayer._server import Error
+from gocept.httpserverlayer._testing.capture import captured_stderr
+from gocept.httpserverlayer._testing.stresskit import wait_idle
 
 TIMEOUT = 10
 

@@ -14,8 +14,8 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import WebDriverWait
-from support import request
 
+from gocept.httpserverlayer._testing.client import request
 from plonesite.addon import MY_ADDON_HTTP
 from plonesite.addon import MY_ADDON_HTTP_TESTING
 from plonesite.browser import WEBDRIVER

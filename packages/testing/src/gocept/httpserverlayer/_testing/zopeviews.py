@@ -1,19 +1,21 @@
 """The pages of the integrations' stress tests, as Zope browser views.
 
-For the zope2 and plonetesting envs, whose test fixtures register them with
-:func:`register` (in a registry they push). The ZTK app of zopeappwsgi
-registers its own, in ZCML, with the same bodies (``layerstress``).
+For the zope2 and plonetesting envs, whose test fixtures register them,
+and views of their own, with :func:`register` (in a registry they push).
+The ZTK app of zopeappwsgi registers its own, in ZCML, with the same
+bodies (``layerstress``).
 """
 
 import time
 
 import zope.component
 import zope.interface
-from layerstress import BIG_SIZE
-from layerstress import SLOW_SECONDS
-from layerstress import TINY_BODY
 from Products.Five.browser import BrowserView
 from zope.publisher.interfaces.browser import IDefaultBrowserLayer
+
+from gocept.httpserverlayer._testing.layerstress import BIG_SIZE
+from gocept.httpserverlayer._testing.layerstress import SLOW_SECONDS
+from gocept.httpserverlayer._testing.layerstress import TINY_BODY
 
 
 class Tiny(BrowserView):
@@ -42,13 +44,13 @@ class Big(Tiny):
         return b"x" * BIG_SIZE
 
 
-def register():
-    """Register the views, for any context, in the current registry."""
-    for name, view in [
-        ("stress-tiny", Tiny),
-        ("stress-slow", Slow),
-        ("stress-big", Big),
-    ]:
+STRESS_VIEWS = {"stress-tiny": Tiny, "stress-slow": Slow, "stress-big": Big}
+
+
+def register(**views):
+    """Register the stress views and ``views`` (name=class), for any
+    context, in the current registry."""
+    for name, view in {**STRESS_VIEWS, **views}.items():
         zope.component.provideAdapter(
             view,
             (zope.interface.Interface, IDefaultBrowserLayer),
