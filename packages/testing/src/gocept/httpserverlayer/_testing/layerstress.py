@@ -37,7 +37,10 @@ import struct
 import threading
 import time
 import tracemalloc
+import unittest
 import warnings
+from typing import TYPE_CHECKING
+from typing import Any
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -46,8 +49,9 @@ from gocept.httpserverlayer._testing import client
 from gocept.httpserverlayer._testing import stresskit
 from gocept.httpserverlayer._testing.capture import captured
 from gocept.httpserverlayer._testing.client import exchange
-from gocept.httpserverlayer._testing.strategies import SMUGGLED
+from gocept.httpserverlayer._testing.strategies import requests
 from gocept.httpserverlayer._testing.strategies import settings_for
+from gocept.httpserverlayer._testing.strategies import smuggling
 from gocept.httpserverlayer._testing.stresskit import figures
 
 
@@ -89,132 +93,10 @@ def get(port, path):
     return response.status, response.body
 
 
-# Hostile requests ---------------------------------------------------------
+# Form data ----------------------------------------------------------------
 
-EOL = st.sampled_from([b"\r\n"] * 5 + [b"\n", b"\r", b"\r\r\n", b""])
-METHOD = st.one_of(
-    st.sampled_from([b"GET", b"POST", b"PUT", b"get", b"G\xc3\x89T", b""]),
-    st.binary(max_size=6),
-).filter(lambda m: m.upper() != b"HEAD")  # bodyless answers: not parsed
-TARGET = st.one_of(
-    st.sampled_from(
-        [
-            b"/",
-            b"*",
-            b"http://x/",
-            b"//x",
-            b"/%2e%2e/%2e%2e/etc",
-            b"/%252e%252e/",
-            b"/..\\..",
-            b"/%ff%fe",
-            b"/\xff\xfe",
-            b"/%00",
-            b"/\x00",
-            b"/a b",
-            b"/%",
-            b"/%zz",
-            b"/?" + b"q=%ff" * 50,
-            b"/" + b"a" * 20000,
-            b"/%C3%A9",
-            b"/a#frag",
-            b"",
-        ]
-    ),  # fmt: skip
-    st.binary(max_size=16).map(lambda b: b"/" + b),
-)
-VERSION = st.sampled_from(
-    [b"HTTP/1.1"] * 5
-    + [b"HTTP/1.0", b"HTTP/2.0", b"HTTP/0.9", b"http/1.1", b"HTTP/1", b""]
-)
-HEADER = st.tuples(
-    st.one_of(
-        st.sampled_from(
-            [
-                b"Host",
-                b"Content-Length",
-                b"Transfer-Encoding",
-                b"Connection",
-                b"Expect",
-                b"X-A",
-                b"",
-                b"Bad Name",
-                b" Host",
-                b"X-\xff",
-            ]
-        ),  # fmt: skip
-        st.binary(max_size=8),
-    ),
-    st.sampled_from([b": ", b":", b" : ", b"", b":\t"]),
-    st.one_of(
-        st.sampled_from(
-            [
-                b"x",
-                b"0",
-                b"5",
-                b"-1",
-                b"9" * 30,
-                b"chunked",
-                b"close",
-                b"100-continue",
-                b"chunked, identity",
-                b"\xff\xfe",
-                b"a\rb",
-                b"a\x00b",
-                b"x" * 9000,
-            ]
-        ),  # fmt: skip
-        st.binary(max_size=12),
-    ),
-).map(b"".join)
-BODY = st.one_of(
-    st.sampled_from(
-        [
-            b"",
-            b"hello",
-            b"5\r\nhello\r\n0\r\n\r\n",
-            b"zz\r\nx\r\n",
-            b"ffffffffffffffffff\r\n",
-            b"0\r\n\r\n" + SMUGGLED,
-        ]
-    ),  # fmt: skip
-    st.binary(max_size=40),
-)
-
-
-@st.composite
-def requests(draw):
-    eol = draw(EOL)
-    line = draw(METHOD) + b" " + draw(TARGET) + b" " + draw(VERSION)
-    headers = draw(st.lists(HEADER, max_size=5))
-    if draw(st.booleans()):
-        headers.insert(0, b"Host: x")
-    return eol.join([line, *headers, b"", b""]) + draw(BODY)
-
-
-TE = st.sampled_from(
-    [b"Transfer-Encoding: chunked", b"Transfer-Encoding:  chunked ",
-     b"Transfer-Encoding: Chunked", b"Transfer-Encoding: chunked, identity",
-     b"Transfer-Encoding: identity, chunked", b"Transfer-Encoding:\tchunked",
-     b"Transfer-Encoding: xchunked", b"Transfer-Encoding : chunked",
-     b"Transfer-encoding: chunked"]
-)  # fmt: skip
-CL = st.sampled_from([0, 4, 5, len(SMUGGLED) + 5, 1000]).map(
-    lambda n: b"Content-Length: %d" % n
-)
-
-
-@st.composite
-def smuggling(draw):
-    """Ambiguous framing: CL with TE, or two different Content-Lengths."""
-    if draw(st.booleans()):
-        framing = [draw(CL), draw(TE)]
-    else:
-        framing = [b"Content-Length: 0", b"Content-Length: 5"]
-    framing = draw(st.permutations(framing))
-    head = [b"POST / HTTP/1.1", b"Host: x", *framing, b"", b""]
-    body = draw(st.sampled_from([b"0\r\n\r\n", b"5\r\nhello\r\n0\r\n\r\n"]))
-    return b"\r\n".join(head) + body + SMUGGLED
-
+# The general inputs and smuggling shapes are those of the core's stress
+# suite (.strategies); form data is what Zope's publishers parse besides.
 
 CONTENT_TYPE = st.sampled_from(
     [b"multipart/form-data", b"multipart/form-data; boundary=",
@@ -273,7 +155,7 @@ def app_leaks(allowed):
     other warning as text. Collects garbage at the end, so that objects
     left unclosed are warned about here.
     """
-    leaks = {"known": 0, "unknown": []}
+    leaks: dict[str, Any] = {"known": 0, "unknown": []}
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         yield leaks
@@ -294,8 +176,23 @@ def allocated_in(obj):
     return [os.path.basename(frame.filename) for frame in allocated or ()]
 
 
-class StressBase:
+if TYPE_CHECKING:
+    # What the mixins use of the TestCase they are mixed into.
+    _TestCase = unittest.TestCase
+else:
+    _TestCase = object
+
+
+class StressBase(_TestCase):
     """Mixed into a TestCase; the class sets layer, NORMAL, BROKEN, PAGES."""
+
+    layer: Any
+    KIND: str
+    NORMAL: tuple[str, bytes]
+    BROKEN: str
+    REPORTS: int
+    REPORTED_BY: str
+    PAGES: str
 
     def setUp(self):
         self.port = self.layer["http_port"]
@@ -332,7 +229,7 @@ class InputTests(StressBase):
     KNOWN_APP_LEAK = None
 
     def hostile(self, strategy, count, ambiguous=False, leaks_allowed=False):
-        self.statuses = collections.Counter()
+        self.statuses: collections.Counter[Any] = collections.Counter()
         started = time.monotonic()
         tried = []
 
@@ -701,7 +598,7 @@ def ordered_layers(layer):
     from zope.testrunner.runner import gather_layers
     from zope.testrunner.runner import order_by_bases
 
-    layers = []
+    layers: list[Any] = []
     gather_layers(layer, layers)
     return order_by_bases(layers)
 
@@ -730,7 +627,7 @@ def copy_own_layers(layer):
     """New layers like this project's layers of ``layer``'s stack, on the
     same other bases, bottom first: cycled without touching the running
     ones."""
-    copies = {}
+    copies: dict[Any, Any] = {}
     for each in own_layers(layer):
         bases = tuple(copies.get(base, base) for base in each.__bases__)
         copies[each] = type(each)(
@@ -739,7 +636,7 @@ def copy_own_layers(layer):
     return list(copies.values())
 
 
-class KnownAppLeak:
+class KnownAppLeak(StressBase):
     """Mixed in before StressTests when the application's form parser is
     known to leave temporary files open on bad form data.
 

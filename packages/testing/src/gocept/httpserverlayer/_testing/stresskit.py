@@ -46,8 +46,10 @@ def figures(title: str, **items: Any) -> None:
     for key, value in items.items():
         lines.append(f"  {key.replace('_', ' '):<{width}} : {value}")
     text = "\n".join(lines) + "\n"
-    sys.__stdout__.write(text)
-    sys.__stdout__.flush()
+    stdout = sys.__stdout__
+    assert stdout is not None
+    stdout.write(text)
+    stdout.flush()
     path = os.environ.get("GOCEPT_STRESS_FIGURES")
     if path:
         os.makedirs(os.path.dirname(path) or ".", exist_ok=True)

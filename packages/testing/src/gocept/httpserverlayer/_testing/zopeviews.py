@@ -6,7 +6,10 @@ The ZTK app of zopeappwsgi registers its own, in ZCML, with the same
 bodies (``layerstress``).
 """
 
+from __future__ import annotations
+
 import time
+from typing import Any
 
 import zope.component
 import zope.interface
@@ -23,7 +26,7 @@ class Tiny(BrowserView):
 
     __roles__ = None  # public
 
-    def __call__(self):
+    def __call__(self) -> Any:
         self.request.response.setHeader("Content-Type", "text/plain")
         return TINY_BODY
 
@@ -31,7 +34,7 @@ class Tiny(BrowserView):
 class Slow(Tiny):
     """The 13-byte page, after SLOW_SECONDS."""
 
-    def __call__(self):
+    def __call__(self) -> Any:
         time.sleep(SLOW_SECONDS)
         return super().__call__()
 
@@ -39,7 +42,7 @@ class Slow(Tiny):
 class Big(Tiny):
     """A page of BIG_SIZE bytes, for the clients that stop reading."""
 
-    def __call__(self):
+    def __call__(self) -> Any:
         self.request.response.setHeader("Content-Type", "text/plain")
         return b"x" * BIG_SIZE
 
@@ -47,7 +50,7 @@ class Big(Tiny):
 STRESS_VIEWS = {"stress-tiny": Tiny, "stress-slow": Slow, "stress-big": Big}
 
 
-def register(**views):
+def register(**views: Any) -> None:
     """Register the stress views and ``views`` (name=class), for any
     context, in the current registry."""
     for name, view in {**STRESS_VIEWS, **views}.items():
