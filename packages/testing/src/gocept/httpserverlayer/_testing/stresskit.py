@@ -160,3 +160,40 @@ def load(
         for key, value in result.items():
             total[key] = total.get(key, 0) + value
     return total
+
+
+def checked_load(
+    title: str,
+    port: int,
+    conns: int,
+    seconds: float,
+    path: str,
+    expected: bytes,
+) -> dict[str, Any]:
+    """:func:`load` with stderr and the log captured: asserts that nothing
+    was printed or logged, no connection failed and every request was
+    answered correctly; prints the figures under ``title``. Returns the
+    result of :func:`load`."""
+    from gocept.httpserverlayer._testing.capture import captured
+
+    before = snapshot()
+    with captured() as (stderr, records):
+        result = load(port, conns, seconds, path, expected)
+    during = snapshot()
+    assert (stderr.getvalue(), records) == ("", []), (stderr, records)
+    assert result["errors"] == result["unfinished"] == 0, result
+    sent = result["sent"]
+    assert sent == result["answered"] == result["correct"], result
+    figures(
+        title,
+        connections=f"{conns} from 2 client processes",
+        duration=f"{seconds:.0f} s",
+        sent=sent,
+        answered_correctly=result["correct"],
+        lost=sent - result["answered"],
+        requests_per_second=f"{sent / seconds:,.0f}",
+        latency=percentiles(result["latencies"]),
+        first_request_latency=percentiles(result["first_latencies"]),
+        server_workers=f"{before['workers']} -> {during['workers']}",
+    )
+    return result
