@@ -17,7 +17,8 @@ the statuses answered must be those of at least one of them (see
 ``gocept.httpserverlayer._testing.oracle``): no request they do not read,
 no request split elsewhere, none dropped without an error answer. A
 difference does not stop the run; the test fails at its end, showing the
-first ten, and the figures count them.
+first ten, and the figures count them. With ``GOCEPT_ORACLE_DIFFERENCES``
+set to a folder, each test writes all of them to a file there.
 
 Counts (fixed, derandomized, so CI sees the same inputs every run): per
 layer, GENERAL general inputs, SMUGGLING smuggling shapes, every one of
@@ -28,6 +29,7 @@ from __future__ import annotations
 
 import collections
 import http.server
+import os
 import time
 import unittest
 
@@ -266,6 +268,12 @@ class Hostile:
     answers_name_their_request = True
 
     def report(self, what):
+        folder = os.environ.get("GOCEPT_ORACLE_DIFFERENCES")
+        if folder:  # every difference, not only the first ten
+            os.makedirs(folder, exist_ok=True)
+            name = f"{self.layer.__name__}-{what.split()[0]}.txt"
+            with open(os.path.join(folder, name), "w") as f:
+                f.write("\n\n".join(self.disagreements))
         figures(
             f"hostile input, {what}, {self.layer.__name__}",
             inputs_tried=self.tried,
