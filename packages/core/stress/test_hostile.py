@@ -15,7 +15,9 @@ The oracle: h11 (server role) and llhttp (through httptools) read the same
 bytes. The requests the application received (method, target, body) and
 the statuses answered must be those of at least one of them (see
 ``gocept.httpserverlayer._testing.oracle``): no request they do not read,
-no request split elsewhere, none dropped without an error answer. A
+no request split elsewhere, none dropped without an error answer. For
+wsgi.Layer, each request's PATH_INFO and QUERY_STRING must also be what
+RFC 9112 and RFC 3986 make of its target. A
 difference does not stop the run; the test fails at its end, showing the
 first ten, and the figures count them. With ``GOCEPT_ORACLE_DIFFERENCES``
 set to a folder, each test writes all of them to a file there.
@@ -32,6 +34,7 @@ import http.server
 import os
 import time
 import unittest
+import urllib.parse
 
 from hypothesis import given
 
@@ -79,6 +82,10 @@ HUGE = [
     b"\r\n" * 10000 + b"GET / HTTP/1.1\r\nHost: x\r\n\r\n",
     b"GET / HTTP/1.1\r\nHost: x\r\n\r\n" * 500,
     b"\xff" * 100000,
+    # More digits than Python converts to int (4,300).
+    b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: "
+    + b"0" * 5000
+    + b"5\r\n\r\nhello",
 ]
 
 
@@ -143,12 +150,35 @@ SHAPES = [
 SEEN: list[Message] = []
 
 
+# PATH_INFO and QUERY_STRING of each request in SEEN (wsgi.Layer only).
+PATHS: list[tuple[str, str]] = []
+
+
 def echo_app(environ, start_response):
     body = environ["wsgi.input"].read()
     target = environ["REQUEST_URI"].encode("latin-1")
     SEEN.append(Message(environ["REQUEST_METHOD"].encode(), target, body))
+    PATHS.append((environ["PATH_INFO"], environ["QUERY_STRING"]))
     start_response("200 OK", [("Content-Type", "text/plain")])
     return [b"%d" % (len(SEEN) - 1)]  # which request this answers
+
+
+def path_and_query(target):
+    """PATH_INFO and QUERY_STRING for a request target (None for one that
+    is neither origin-form nor absolute-form): RFC 9112 3.2 and RFC 3986
+    3, percent-decoded as PEP 3333 has it (bytes as latin-1); a fragment
+    is no part of either."""
+    if target.startswith(b"/"):  # origin-form; "//x" is a path too
+        path, _, query = target.partition(b"#")[0].partition(b"?")
+    elif target[:7].lower() == b"http://" or target[:8].lower() == b"https://":
+        parts = urllib.parse.urlsplit(target)
+        path, query = parts.path or b"/", parts.query
+    else:
+        return None
+    return (
+        urllib.parse.unquote_to_bytes(path).decode("latin-1"),
+        query.decode("latin-1"),
+    )
 
 
 def answer(handler):
@@ -222,7 +252,7 @@ class Hostile:
 
     def check(self, data, ambiguous=False):
         self.tried += 1
-        del SEEN[:]
+        del SEEN[:], PATHS[:]
         self.layer["http_requests"].clear()
         with captured() as (stderr, records):
             answer = exchange(self.port, data)
@@ -260,6 +290,14 @@ class Hostile:
             bodies = [r.body for r in final[: len(served)]]
             if bodies != [b"%d" % i for i in range(len(served))]:
                 why = f"answers out of order: {bodies} for {data[:300]!r}"
+        if why is None and self.layer is WSGI:
+            for message, got in zip(served, PATHS, strict=True):
+                expected = path_and_query(message.target)
+                if expected not in (None, got):
+                    why = (
+                        f"PATH_INFO, QUERY_STRING {got} for target"
+                        f" {message.target!r}; expected {expected}"
+                    )
         if why is not None:
             self.disagreements.append(why)
         elif (status := stricter(served, statuses, refs)) is not None:
