@@ -378,6 +378,10 @@ class StaticTest(General, Hostile, unittest.TestCase):
         return [
             Message(r.method.encode("latin-1"), r.target.encode("latin-1"))
             for r in self.layer["http_requests"]
+            # A request the server refused before the application is
+            # recorded too, without a duration: no response of the
+            # application started.
+            if r.duration is not None
         ]
 
     def setUp(self):
