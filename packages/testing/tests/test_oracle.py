@@ -9,6 +9,8 @@ from gocept.httpserverlayer._testing.oracle import INCOMPLETE
 from gocept.httpserverlayer._testing.oracle import REJECTED
 from gocept.httpserverlayer._testing.oracle import Message
 from gocept.httpserverlayer._testing.oracle import disagreement
+from gocept.httpserverlayer._testing.oracle import legal_target
+from gocept.httpserverlayer._testing.oracle import lenient_only_in_targets
 from gocept.httpserverlayer._testing.oracle import references
 from gocept.httpserverlayer._testing.strategies import SMUGGLED
 
@@ -121,3 +123,24 @@ class DisagreementTest(unittest.TestCase):
         self.assertIn("the server stopped after 1 request(s) without", why)
         self.assertIn("h11: 2 request(s), then end", why)
         self.assertIn("llhttp: 2 request(s), then end", why)
+
+
+class LenientTargetTest(unittest.TestCase):
+    RAW = b"GET /\xc3\xa9 HTTP/1.1\r\nHost: x\r\n\r\n" + SMUGGLED
+
+    def test_non_ascii_bytes_are_percent_encoded(self):
+        self.assertEqual(b"/%C3%A9?a=%FF", legal_target(b"/\xc3\xa9?a=\xff"))
+
+    def test_a_raw_target_framed_as_the_references_do_is_lenient(self):
+        served = [msg(b"/\xc3\xa9"), msg(b"/smuggled")]
+        self.assertIsNotNone(disagreement(self.RAW, served, [200, 200]))
+        self.assertTrue(lenient_only_in_targets(self.RAW, served, [200, 200]))
+
+    def test_other_differences_stay_differences(self):
+        # The second request dropped without an error answer.
+        served = [msg(b"/\xc3\xa9")]
+        self.assertFalse(lenient_only_in_targets(self.RAW, served, [200]))
+        # No raw byte in any target: nothing to be lenient about.
+        self.assertFalse(
+            lenient_only_in_targets(PIPELINED, [msg(b"/")], [200])
+        )

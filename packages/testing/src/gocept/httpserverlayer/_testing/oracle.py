@@ -22,6 +22,11 @@ references does:
   counted), and never just drops it;
 - it answers each request once, and after a rejection nothing more.
 
+:func:`lenient_only_in_targets` tells the one leniency that moves no
+boundary from those that may: a server that takes a target with raw
+non-ASCII bytes (both references refuse it) and frames everything as they
+do once those bytes are percent-encoded.
+
 Where the two references disagree with each other, agreeing with either
 is enough: RFC 9112 leaves room there (h11 closes every HTTP/1.0
 connection, llhttp refuses ``HTTP/1.2`` and Content-Length beside
@@ -333,6 +338,36 @@ def disagreement(
     lines += [f"  {i}: {m}" for i, m in enumerate(served)]
     lines += [str(ref) for ref in refs]
     return "\n".join(lines)
+
+
+def legal_target(target: bytes) -> bytes:
+    """``target`` with each byte above 0x7F percent-encoded: what a client
+    sends (RFC 3986 2.1) for the raw non-ASCII bytes that neither
+    reference takes in a request-target (RFC 9112 3.2 allows none)."""
+    return b"".join(
+        b"%%%02X" % byte if byte > 0x7F else bytes([byte]) for byte in target
+    )
+
+
+def lenient_only_in_targets(
+    data: bytes, served: Sequence[Message], statuses: Sequence[int]
+) -> bool:
+    """Whether the server's framing of ``data`` agrees with a reference
+    once the raw non-ASCII bytes of the targets it served are
+    percent-encoded: the server took a target that both references
+    refuse, and framed every request as they do. No boundary moves with
+    a target's bytes (the request line ends at its CRLF either way), so
+    this is a lenient reading, counted apart, not a framing difference."""
+    legal = []
+    for message in served:
+        target = legal_target(message.target)
+        if target != message.target:
+            old, new = b" " + message.target + b" ", b" " + target + b" "
+            data = data.replace(old, new)
+        legal.append(dataclasses.replace(message, target=target, end=None))
+    if legal == list(served):
+        return False
+    return disagreement(data, legal, statuses) is None
 
 
 def stricter(
