@@ -23,10 +23,27 @@ import unittest
 from typing import Any
 
 import gocept.httpserverlayer.wsgi
+from gocept.httpserverlayer._testing.capture import captured_log
+from gocept.httpserverlayer._testing.capture import captured_stderr
 from gocept.httpserverlayer._testing.client import TIMEOUT
 from gocept.httpserverlayer._testing.client import Raw
 from gocept.httpserverlayer._testing.client import Response
 from gocept.httpserverlayer._testing.stresskit import wait_idle
+
+# The engine's tests import these from here too.
+__all__ = [
+    "DISPATCH",
+    "SERVER",
+    "Raw",
+    "ServerTest",
+    "captured_log",
+    "captured_stderr",
+    "file_app",
+    "hello",
+    "run_zope_testrunner",
+    "temporary_file",
+    "wait_idle",
+]
 
 
 def hello(environ: dict[str, Any], start_response: Any) -> list[bytes]:
