@@ -189,7 +189,7 @@ def answer(handler):
     """Serve a request as a handler written for http.server does: read the
     body its Content-Length gives, answer which request it was."""
     length = handler.headers.get("Content-Length", "0").strip()
-    if not (length.isascii() and length.isdigit()) or int(length) > 2**24:
+    if not (length.isascii() and length.isdigit()) or len(length) > 8:
         handler.send_error(400, "Bad Content-Length")
         return
     body = handler.rfile.read(int(length))
