@@ -11,8 +11,8 @@ from asgisupport import exchange
 from asgisupport import get
 from asgisupport import responses
 from asgisupport import wait_for
-from stresskit import captured
 
+from gocept.httpserverlayer._testing.capture import captured
 from gocept.httpserverlayer.asgi import Layer
 
 LAYER = Layer(asgi_app=asgiapps.app, name="AsgiHTTP", module=__name__)

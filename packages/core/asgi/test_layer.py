@@ -10,9 +10,9 @@ import asgiapps
 import plone.testing
 from asgisupport import get
 from asgisupport import ws_connect
-from stresskit import captured
 
 import gocept.httpserverlayer.asgi
+from gocept.httpserverlayer._testing.capture import captured
 from gocept.httpserverlayer.asgi import Layer
 from gocept.httpserverlayer.asgi import WebSocketRequest
 

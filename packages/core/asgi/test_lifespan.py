@@ -4,9 +4,9 @@ import unittest
 
 import asgiapps
 from asgisupport import get
-from stresskit import captured
 
 from gocept.httpserverlayer._asgi_lifespan import LifespanError
+from gocept.httpserverlayer._testing.capture import captured
 from gocept.httpserverlayer.asgi import Layer
 
 

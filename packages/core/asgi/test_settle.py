@@ -11,10 +11,10 @@ import websockets.exceptions
 from asgisupport import get
 from asgisupport import wait_for
 from asgisupport import ws_connect
-from stresskit import captured
 from test_websocket import close_code_from
 from test_websocket import handshake
 
+from gocept.httpserverlayer._testing.capture import captured
 from gocept.httpserverlayer.asgi import GOING_AWAY
 from gocept.httpserverlayer.asgi import Layer
 

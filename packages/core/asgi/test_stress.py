@@ -1,5 +1,5 @@
 """The stress suite against asgi.Layer (issue 18): the tests of
-``layerstress.StressTests`` in packages/core/stress (hostile input, faults,
+``layerstress.StressTests`` of packages/testing (hostile input, faults,
 load, slow and broken clients, soak), run on a raw ASGI application.
 
 The application comes from a base layer's ``asgi_app`` resource, so that
@@ -11,11 +11,11 @@ import time
 import unittest
 
 import plone.testing
-from layerstress import BIG_SIZE
-from layerstress import SLOW_SECONDS
-from layerstress import TINY_BODY
-from layerstress import StressTests
 
+from gocept.httpserverlayer._testing.layerstress import BIG_SIZE
+from gocept.httpserverlayer._testing.layerstress import SLOW_SECONDS
+from gocept.httpserverlayer._testing.layerstress import TINY_BODY
+from gocept.httpserverlayer._testing.layerstress import StressTests
 from gocept.httpserverlayer.asgi import Layer
 
 BLOCK = b"x" * (1024 * 1024)

@@ -15,8 +15,8 @@ import asgiapps
 import websockets.exceptions
 from asgisupport import wait_for
 from asgisupport import ws_connect
-from stresskit import captured
 
+from gocept.httpserverlayer._testing.capture import captured
 from gocept.httpserverlayer.asgi import Layer
 
 LAYER = Layer(asgi_app=asgiapps.app, name="AsgiWebSocket", module=__name__)

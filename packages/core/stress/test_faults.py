@@ -14,15 +14,14 @@ import socket
 import time
 import unittest
 
-from stresskit import all_workers_alive
-from stresskit import captured
-from stresskit import exchange
-from stresskit import figures
-from stresskit import get
-from stresskit import parse
-from stresskit import wait_idle
-
 import gocept.httpserverlayer.wsgi
+from gocept.httpserverlayer._testing.capture import captured
+from gocept.httpserverlayer._testing.client import exchange
+from gocept.httpserverlayer._testing.client import get
+from gocept.httpserverlayer._testing.client import parse
+from gocept.httpserverlayer._testing.stresskit import all_workers_alive
+from gocept.httpserverlayer._testing.stresskit import figures
+from gocept.httpserverlayer._testing.stresskit import wait_idle
 
 ROUNDS = 20
 

@@ -11,13 +11,8 @@ from __future__ import annotations
 import time
 import unittest
 
-from stresskit import captured
-from stresskit import figures
-from stresskit import load
-from stresskit import percentiles
-from stresskit import snapshot
-
 import gocept.httpserverlayer.wsgi
+from gocept.httpserverlayer._testing.stresskit import checked_load
 
 CONNECTIONS = 200
 SECONDS = 10.0
@@ -42,27 +37,8 @@ class LoadTest(unittest.TestCase):
     layer = LAYER
 
     def run_load(self, path, title):
-        before = snapshot()
-        with captured() as (stderr, records):
-            result = load(
-                self.layer["http_port"], CONNECTIONS, SECONDS, path, BODY
-            )
-        during = snapshot()
-        self.assertEqual(("", []), (stderr.getvalue(), records))
-        self.assertEqual(0, result["errors"], result)
-        self.assertEqual(0, result["unfinished"], result)
-        self.assertEqual(result["sent"], result["answered"])
-        self.assertEqual(result["sent"], result["correct"])
-        figures(
-            title,
-            connections=f"{CONNECTIONS} from 2 client processes",
-            duration=f"{SECONDS:.0f} s",
-            sent=result["sent"],
-            answered_correctly=result["correct"],
-            lost=result["sent"] - result["answered"],
-            requests_per_second=f"{result['sent'] / SECONDS:,.0f}",
-            latency=percentiles(result["latencies"]),
-            server_workers=f"{before['workers']} -> {during['workers']}",
+        checked_load(
+            title, self.layer["http_port"], CONNECTIONS, SECONDS, path, BODY
         )
 
     def test_13_byte_app(self):

@@ -16,15 +16,14 @@ import threading
 import time
 import unittest
 
-import stresskit
-from stresskit import captured
-from stresskit import figures
-from stresskit import get
-from stresskit import parse
-from stresskit import percentiles
-
 import gocept.httpserverlayer.custom
 import gocept.httpserverlayer.wsgi
+from gocept.httpserverlayer._testing import stresskit
+from gocept.httpserverlayer._testing.capture import captured
+from gocept.httpserverlayer._testing.client import get
+from gocept.httpserverlayer._testing.client import read_one
+from gocept.httpserverlayer._testing.stresskit import figures
+from gocept.httpserverlayer._testing.stresskit import percentiles
 
 TEARDOWN_BOUND = 5.0
 BIG = 50 * 1024 * 1024
@@ -60,17 +59,6 @@ class Handler(gocept.httpserverlayer.custom.RequestHandler):
 
 def connect(port):
     return socket.create_connection(("127.0.0.1", port), timeout=10)
-
-
-def read_response(sock):
-    """Read one 13-byte response from ``sock``; its parsed form."""
-    data = b""
-    while not data.endswith(b"Hello, world!"):
-        chunk = sock.recv(4096)
-        if not chunk:
-            break
-        data += chunk
-    return parse(data)
 
 
 class SlowClients:
@@ -130,7 +118,7 @@ class SlowClients:
                 for byte in HEAD:
                     sock.send(bytes([byte]))
                     time.sleep(TRICKLE)
-                results.append(read_response(sock)[0].status)
+                results.append(read_one(sock).status)
 
         threads = [threading.Thread(target=trickle) for _ in range(8)]
         for thread in threads:
@@ -202,8 +190,8 @@ class SlowClients:
             with connect(self.port) as sock:
                 sock.sendall(HEAD)
                 sock.shutdown(socket.SHUT_WR)
-                response = read_response(sock)
-                self.assertEqual(200, response[0].status)
+                response = read_one(sock)
+                self.assertEqual(200, response.status)
                 self.assertEqual(b"", sock.recv(1))  # then the server closes
             self.others_are_served(1)
         self.figures = dict(half_closed_clients=count)

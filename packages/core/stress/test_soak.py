@@ -14,16 +14,15 @@ import gc
 import time
 import unittest
 
-from stresskit import captured
-from stresskit import figures
-from stresskit import get
-from stresskit import load
-from stresskit import mib
-from stresskit import snapshot
-
 import gocept.httpserverlayer.custom
 import gocept.httpserverlayer.static
 import gocept.httpserverlayer.wsgi
+from gocept.httpserverlayer._testing.capture import captured
+from gocept.httpserverlayer._testing.client import get
+from gocept.httpserverlayer._testing.stresskit import figures
+from gocept.httpserverlayer._testing.stresskit import load
+from gocept.httpserverlayer._testing.stresskit import mib
+from gocept.httpserverlayer._testing.stresskit import snapshot
 
 CYCLES = 1000
 WARMUP = 20

@@ -19,17 +19,15 @@ import threading
 import time
 import unittest
 
-from stresskit import all_workers_alive
-from stresskit import captured
-from stresskit import figures
-from stresskit import get
-from stresskit import load
-from stresskit import parse
-from stresskit import percentiles
-from stresskit import snapshot
-from stresskit import wait_idle
-
 import gocept.httpserverlayer.static
+from gocept.httpserverlayer._testing.capture import captured
+from gocept.httpserverlayer._testing.client import get
+from gocept.httpserverlayer._testing.client import parse
+from gocept.httpserverlayer._testing.stresskit import all_workers_alive
+from gocept.httpserverlayer._testing.stresskit import checked_load
+from gocept.httpserverlayer._testing.stresskit import figures
+from gocept.httpserverlayer._testing.stresskit import percentiles
+from gocept.httpserverlayer._testing.stresskit import wait_idle
 
 ROUNDS = 5
 BIG = 32 * 1024 * 1024
@@ -256,23 +254,7 @@ class SlowClientTest(StaticCase):
 
 class LoadTest(StaticCase):
     def test_1_kib_file(self):
-        before = snapshot()
-        with captured() as (stderr, records):
-            result = load(self.port, CONNECTIONS, SECONDS, "/kib.txt", KIB)
-        during = snapshot()
-        self.assertEqual(("", []), (stderr.getvalue(), records))
-        self.assertEqual(0, result["errors"], result)
-        self.assertEqual(0, result["unfinished"], result)
-        self.assertEqual(result["sent"], result["answered"])
-        self.assertEqual(result["sent"], result["correct"])
-        figures(
+        checked_load(
             "load: static 1 KiB file",
-            connections=f"{CONNECTIONS} from 2 client processes",
-            duration=f"{SECONDS:.0f} s",
-            sent=result["sent"],
-            answered_correctly=result["correct"],
-            lost=result["sent"] - result["answered"],
-            requests_per_second=f"{result['sent'] / SECONDS:,.0f}",
-            latency=percentiles(result["latencies"]),
-            server_workers=f"{before['workers']} -> {during['workers']}",
-        )
+            self.port, CONNECTIONS, SECONDS, "/kib.txt", KIB,
+        )  # fmt: skip

@@ -27,12 +27,11 @@ import tempfile
 import time
 import unittest
 
-from stresskit import Response
-from stresskit import captured
-from stresskit import figures
-from stresskit import parse
-
 import gocept.httpserverlayer.static
+from gocept.httpserverlayer._testing.capture import captured
+from gocept.httpserverlayer._testing.client import Response
+from gocept.httpserverlayer._testing.client import parse
+from gocept.httpserverlayer._testing.stresskit import figures
 
 SECRET = secrets.token_hex(32).encode()
 LINKED = secrets.token_hex(32).encode()

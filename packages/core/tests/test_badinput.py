@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from support import DISPATCH
 from support import ServerTest
-from support import captured_log
-from support import captured_stderr
+
+from gocept.httpserverlayer._testing.capture import captured_log
+from gocept.httpserverlayer._testing.capture import captured_stderr
 
 HOST = b"Host: x\r\n"
 

@@ -6,9 +6,8 @@ import socket
 import threading
 import unittest
 
-from support import captured_stderr
-
 import gocept.httpserverlayer.custom
+from gocept.httpserverlayer._testing.capture import captured_stderr
 
 
 class Handler(gocept.httpserverlayer.custom.RequestHandler):

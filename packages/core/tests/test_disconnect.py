@@ -12,10 +12,11 @@ import socket
 import struct
 
 from support import ServerTest
-from support import captured_log
-from support import captured_stderr
 from support import file_app
 from support import temporary_file
+
+from gocept.httpserverlayer._testing.capture import captured_log
+from gocept.httpserverlayer._testing.capture import captured_stderr
 
 
 def big_stream(environ, start_response):

@@ -11,14 +11,14 @@ import os
 import threading
 import unittest
 
-from support import Raw
 from support import ServerTest
-from support import captured_log
-from support import captured_stderr
 from support import file_app
 from support import temporary_file
 
 import gocept.httpserverlayer.wsgi
+from gocept.httpserverlayer._testing.capture import captured_log
+from gocept.httpserverlayer._testing.capture import captured_stderr
+from gocept.httpserverlayer._testing.client import Raw
 
 
 def streamed(environ, start_response):

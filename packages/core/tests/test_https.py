@@ -17,14 +17,14 @@ import requests
 import selenium.common
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
-from support import captured_stderr
-from support import wait_idle
 
 import gocept.httpserverlayer.custom
 import gocept.httpserverlayer.static
 import gocept.httpserverlayer.wsgi
 from gocept.httpserverlayer import browser
 from gocept.httpserverlayer._server import Error
+from gocept.httpserverlayer._testing.capture import captured_stderr
+from gocept.httpserverlayer._testing.stresskit import wait_idle
 
 TIMEOUT = 10
 

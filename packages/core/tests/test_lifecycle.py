@@ -10,13 +10,13 @@ import time
 import unittest
 import urllib.request
 
-from support import captured_stderr
 from support import run_zope_testrunner
 
 import gocept.httpserverlayer.custom
 import gocept.httpserverlayer.static
 import gocept.httpserverlayer.wsgi
 from gocept.httpserverlayer._server import BindError
+from gocept.httpserverlayer._testing.capture import captured_stderr
 
 
 def hello(environ, start_response):

@@ -5,11 +5,10 @@ import http.client
 import socket
 import unittest
 
-from support import captured_stderr
-
 import gocept.httpserverlayer.custom
 import gocept.httpserverlayer.static
 import gocept.httpserverlayer.wsgi
+from gocept.httpserverlayer._testing.capture import captured_stderr
 
 
 def app(environ, start_response):

@@ -7,11 +7,11 @@ import unittest
 import urllib.error
 import urllib.request
 
-from support import captured_stderr
 from support import run_zope_testrunner
 
 import gocept.httpserverlayer
 import gocept.httpserverlayer.wsgi
+from gocept.httpserverlayer._testing.capture import captured_stderr
 
 
 def app(environ, start_response):

@@ -12,8 +12,9 @@ import http.client
 import logging
 
 from support import ServerTest
-from support import captured_log
-from support import captured_stderr
+
+from gocept.httpserverlayer._testing.capture import captured_log
+from gocept.httpserverlayer._testing.capture import captured_stderr
 
 TRACEBACK = "Traceback (most recent call last)"
 

@@ -8,12 +8,9 @@ layer that mixes the fixture with HTTP_SERVER.
 import plone.testing
 import plone.testing.zca
 import plone.testing.zope
-import zope.component
-import zope.interface
-import zopeviews
 from Products.Five.browser import BrowserView
-from zope.publisher.interfaces.browser import IDefaultBrowserLayer
 
+from gocept.httpserverlayer._testing import zopeviews
 from gocept.httpserverlayer.plonetesting import HTTP_SERVER
 
 MANAGER = ("admin", "secret")
@@ -71,21 +68,8 @@ class ZopeFixture(plone.testing.Layer):
         with plone.testing.zope.zopeApp() as app:
             app.acl_users.userFolderAddUser(*MANAGER, ["Manager"], [])
         plone.testing.zca.pushGlobalRegistry()
-        views = [
-            ("broken", Broken),
-            ("hello", Hello),
-            ("url", URL),
-            ("go", GoToHello),
-        ]
-        for name, view in views:
-            zope.component.provideAdapter(
-                view,
-                (zope.interface.Interface, IDefaultBrowserLayer),
-                zope.interface.Interface,
-                name=name,
-            )
-        # The pages of the stress tests (test_stress.py).
-        zopeviews.register()
+        # With the pages of the stress tests (test_stress.py).
+        zopeviews.register(broken=Broken, hello=Hello, url=URL, go=GoToHello)
 
     def tearDown(self):
         plone.testing.zca.popGlobalRegistry()

@@ -16,9 +16,9 @@ import zope.component
 import zope.interface
 from fixture import ZOPE_HTTP_TESTING
 from Products.Five.browser import BrowserView
-from support import request
 from zope.publisher.interfaces.browser import IDefaultBrowserLayer
 
+from gocept.httpserverlayer._testing.client import request
 from gocept.httpserverlayer.plonetesting import HTTP_SERVER
 
 

@@ -9,7 +9,8 @@ with HTTP_SERVER.
 import unittest
 
 from fixture import ZOPE_HTTP_TESTING
-from layerstress import StressTests
+
+from gocept.httpserverlayer._testing.layerstress import StressTests
 
 
 class PloneTestingStressTest(StressTests, unittest.TestCase):

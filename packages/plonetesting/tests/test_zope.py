@@ -10,7 +10,8 @@ import transaction
 from fixture import MANAGER
 from fixture import ZOPE_HTTP_TESTING
 from OFS.Image import manage_addFile
-from support import request
+
+from gocept.httpserverlayer._testing.client import request
 
 HELLO = "Hello from Zope"
 

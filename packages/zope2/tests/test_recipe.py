@@ -1,23 +1,18 @@
 """The recipe of docs/zope2.rst: a real Zope over real HTTP, per-test ZODB."""
 
-import base64
 import contextlib
 import io
-import ssl
 import unittest
-import urllib.error
-import urllib.request
 import uuid
 
 import plone.testing
 import plone.testing.zca
 import recipe
 import ZODB.POSException
-import zope.component
-import zope.interface
-import zopeviews
 from Products.Five.browser import BrowserView
-from zope.publisher.interfaces.browser import IDefaultBrowserLayer
+
+from gocept.httpserverlayer._testing import zopeviews
+from gocept.httpserverlayer._testing.client import request
 
 
 class Echo(BrowserView):
@@ -70,20 +65,10 @@ class Views(plone.testing.Layer):
 
     def setUp(self):
         plone.testing.zca.pushGlobalRegistry()
-        for name, view in [
-            ("echo", Echo),
-            ("upload", Upload),
-            ("conflict", Conflict),
-            ("broken", Broken),
-        ]:
-            zope.component.provideAdapter(
-                view,
-                (zope.interface.Interface, IDefaultBrowserLayer),
-                zope.interface.Interface,
-                name=name,
-            )
-        # The pages of the stress tests (test_stress.py).
-        zopeviews.register()
+        # With the pages of the stress tests (test_stress.py).
+        zopeviews.register(
+            echo=Echo, upload=Upload, conflict=Conflict, broken=Broken
+        )
 
     def tearDown(self):
         plone.testing.zca.popGlobalRegistry()
@@ -125,24 +110,9 @@ class ZopeOverHTTPTest(unittest.TestCase):
     layer = HTTP_TESTING
 
     def open(self, path, data=None, headers=None, auth=None, method=None):
-        url = self.layer["http_url"] + path
-        request = urllib.request.Request(
-            url, data=data, headers=headers or {}, method=method
+        return request(
+            self.layer, path, data, auth=auth, headers=headers, method=method
         )
-        if auth:
-            token = base64.b64encode(":".join(auth).encode()).decode()
-            request.add_header("Authorization", f"Basic {token}")
-        try:
-            # ca_bundle: set when the layer serves HTTPS (GOCEPT_HTTP_HTTPS)
-            trust = ssl.create_default_context(
-                cafile=self.layer.get("ca_bundle")
-            )
-            with urllib.request.urlopen(
-                request, timeout=10, context=trust
-            ) as response:
-                return response.status, response.read().decode()
-        except urllib.error.HTTPError as error:
-            return error.code, error.read().decode()
 
     def test_get(self):
         self.assertEqual((200, "GET 0"), self.open("/echo"))

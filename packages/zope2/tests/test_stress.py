@@ -9,7 +9,8 @@ layer: the recipe of tests/recipe.py with the views of test_recipe.py
 import unittest
 
 import test_recipe
-from layerstress import StressTests
+
+from gocept.httpserverlayer._testing.layerstress import StressTests
 
 
 class ZopeRecipeStressTest(StressTests, unittest.TestCase):

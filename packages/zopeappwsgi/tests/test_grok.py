@@ -1,15 +1,12 @@
 """The Grok example of the documentation, over real HTTP."""
 
-import base64
-import ssl
 import unittest
-import urllib.error
-import urllib.parse
-import urllib.request
 
 import transaction
 from grokapp import testing
 from grokapp.app import Notes
+
+from gocept.httpserverlayer._testing.client import request
 
 
 class GrokAppTest(unittest.TestCase):
@@ -21,22 +18,8 @@ class GrokAppTest(unittest.TestCase):
         transaction.commit()
 
     def open(self, path, login=None):
-        url = f"{self.layer['http_url']}/notes/{path}"
-        request = urllib.request.Request(url)
-        if login:
-            token = base64.b64encode(login.encode()).decode()
-            request.add_header("Authorization", f"Basic {token}")
-        try:
-            # ca_bundle: set when the layer serves HTTPS (GOCEPT_HTTP_HTTPS)
-            trust = ssl.create_default_context(
-                cafile=self.layer.get("ca_bundle")
-            )
-            with urllib.request.urlopen(
-                request, timeout=30, context=trust
-            ) as response:
-                return response.status, response.read().decode()
-        except urllib.error.HTTPError as error:
-            return error.code, error.read().decode()
+        auth = tuple(login.split(":")) if login else None
+        return request(self.layer, f"/notes/{path}", auth=auth)
 
     def test_author_logs_in_and_adds_a_note(self):
         self.assertEqual(401, self.open("add?text=hi")[0])

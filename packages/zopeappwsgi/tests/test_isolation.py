@@ -1,8 +1,6 @@
 """A real ZTK application over real HTTP: each test its own database."""
 
-import base64
 import concurrent.futures
-import ssl
 import unittest
 import urllib.error
 import urllib.parse
@@ -14,26 +12,14 @@ from ztkapp.views import Conflict
 from ztkapp.views import Note
 from ztkapp.views import Rendezvous
 
+from gocept.httpserverlayer._testing.client import request
+
 EDITOR = ("editor", "secret")
 
 
 def open_url(layer, path, auth=None, **params):
-    url = f"{layer['http_url']}/{path}"
-    if params:
-        url += "?" + urllib.parse.urlencode(params)
-    request = urllib.request.Request(url)
-    if auth:
-        token = base64.b64encode(":".join(auth).encode()).decode()
-        request.add_header("Authorization", f"Basic {token}")
-    try:
-        # ca_bundle: set when the layer serves HTTPS (GOCEPT_HTTP_HTTPS).
-        trust = ssl.create_default_context(cafile=layer.get("ca_bundle"))
-        with urllib.request.urlopen(
-            request, timeout=30, context=trust
-        ) as response:
-            return response.status, response.read().decode()
-    except urllib.error.HTTPError as error:
-        return error.code, error.read().decode()
+    query = "?" + urllib.parse.urlencode(params) if params else ""
+    return request(layer, f"/{path}{query}", auth=auth)
 
 
 def open_connections(db):

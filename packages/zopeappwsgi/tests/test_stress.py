@@ -16,12 +16,13 @@ import gc
 import unittest
 import wsgiref.util
 
-import stresskit
-from layerstress import KnownAppLeak
-from layerstress import StressTests
-from layerstress import next_test
-from stresskit import figures
 from ztkapp import testing
+
+from gocept.httpserverlayer._testing import stresskit
+from gocept.httpserverlayer._testing.layerstress import KnownAppLeak
+from gocept.httpserverlayer._testing.layerstress import StressTests
+from gocept.httpserverlayer._testing.layerstress import next_test
+from gocept.httpserverlayer._testing.stresskit import figures
 
 DIRECT = 5000
 

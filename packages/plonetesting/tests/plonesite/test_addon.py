@@ -11,9 +11,9 @@ from plone.app.testing import setRoles
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import WebDriverWait
-from support import request
 
 from gocept.httpserverlayer import browser
+from gocept.httpserverlayer._testing.client import request
 from gocept.httpserverlayer.plonetesting import log_in
 from plonesite.addon import MY_ADDON_HTTP
 from plonesite.addon import MY_ADDON_HTTP_TESTING

@@ -4,8 +4,8 @@ import unittest
 
 import plone.testing
 from plone.app.testing import PLONE_FIXTURE
-from support import request
 
+from gocept.httpserverlayer._testing.client import request
 from gocept.httpserverlayer.plonetesting import HTTP_SERVER
 
 PLONE_HTTP = plone.testing.Layer(

@@ -16,12 +16,22 @@ import selectors
 import socket
 import sys
 import time
+from typing import Any
+from typing import cast
 
 
-def main(port, conns, seconds, requests, path, expected):
+def main(
+    port: int,
+    conns: int,
+    seconds: float,
+    requests: int,
+    path: str,
+    expected: bytes,
+) -> None:
     request = f"GET {path} HTTP/1.1\r\nHost: x\r\n\r\n".encode()
     selector = selectors.DefaultSelector()
-    stats = {"sent": 0, "answered": 0, "correct": 0, "errors": 0}
+    stats: dict[str, Any] = {"sent": 0, "answered": 0, "correct": 0}
+    stats["errors"] = 0
     latencies = []
     firsts = []  # of each connection's first request
     deadline = time.monotonic() + seconds
@@ -34,7 +44,7 @@ def main(port, conns, seconds, requests, path, expected):
         send(sock, state, request, stats)
     while selector.get_map() and time.monotonic() < hard_deadline:
         for key, _ in selector.select(timeout=1):
-            sock, state = key.fileobj, key.data
+            sock, state = cast(socket.socket, key.fileobj), key.data
             try:
                 data = sock.recv(65536)
             except OSError:
@@ -68,7 +78,7 @@ def main(port, conns, seconds, requests, path, expected):
     print(json.dumps(stats))
 
 
-def send(sock, state, request, stats):
+def send(sock: socket.socket, state: Any, request: bytes, stats: Any) -> None:
     state["start"] = time.monotonic()
     sock.setblocking(True)
     sock.sendall(request)
@@ -76,9 +86,9 @@ def send(sock, state, request, stats):
     stats["sent"] += 1
 
 
-def take(state, expected):
+def take(state: Any, expected: bytes) -> bytes | None:
     """Cut one complete response off the buffer; its body, or None."""
-    buf = state["buf"]
+    buf: bytes = state["buf"]
     end = buf.find(b"\r\n\r\n")
     if end < 0:
         return None
