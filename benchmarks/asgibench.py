@@ -14,11 +14,10 @@ httptools and wsproto against uvicorn (httptools or h11) and hypercorn,
 both embedded in a thread.
 """
 
-import re
-import shutil
-import subprocess
+import functools
 
 import procs
+import wrkbench
 from report import fmt_rate
 from report import fmt_ratio
 from report import fmt_time
@@ -120,39 +119,22 @@ def teardown_websocket(ctx):
     return entries
 
 
-def wrk(port, seconds):
-    """Run wrk against the 13-byte response; (requests/s, problems)."""
-    result = subprocess.run(
-        ["wrk", "-t1", f"-c{CONNECTIONS}", f"-d{seconds}s",
-         f"http://127.0.0.1:{port}/"],
-        capture_output=True, text=True, timeout=seconds + 30,
-        preexec_fn=procs._pinned(procs.CLIENT_CPU),
-    )  # fmt: skip
-    found = re.search(r"Requests/sec:\s+([\d.]+)", result.stdout)
-    if result.returncode or not found:
-        raise procs.Failed(
-            f"wrk: {result.stdout[-200:]} {result.stderr[-200:]}"
-        )
-    problems = re.findall(
-        r"(Non-2xx or 3xx responses: \d+|Socket errors: [^\n]+)", result.stdout
-    )
-    return float(found.group(1)), problems
-
-
 def keep_alive(ctx):
-    if shutil.which("wrk") is None:
-        print("\n(g3) skipped: wrk is not installed (make bench installs it:"
-              " ci/apt-install.sh wrk=/usr/bin/wrk)")  # fmt: skip
+    if not wrkbench.have_wrk():
+        print(f"\n(g3) {wrkbench.NO_WRK}")
         return []
 
     def body(key):
         server = procs.Server(ctx.own, key, "hello")
         try:
-            wrk(server.port, max(1, round(ctx.warmup)))
-            rps, problems = wrk(server.port, max(1, round(ctx.duration)))
+            run = functools.partial(
+                wrkbench.wrk, server.port, threads=1, conns=CONNECTIONS
+            )
+            run(max(1.0, ctx.warmup))
+            result = run(max(1.0, ctx.duration))
         finally:
             server.stop()
-        return {"value": rps, "problems": problems}
+        return {"value": result["rps"], "problems": result["problems"]}
 
     entries = _each(ctx, SUBJECTS, body)
     uvicorn = next(
@@ -185,43 +167,46 @@ def fig_g(ctx):
     }
 
 
-def summary(res):
-    """The summary lines of figure (g), with its targets."""
-    lines = []
+def summary_rows(res):
+    """The rows of figure (g) in the summary table, with their targets."""
+    rows = []
 
     def value(entries, key):
         return next(
             (e.get("value") for e in entries if e["subject"] == key), None
         )
 
-    def ok(cond):
-        return "met" if cond else "MISSED"
-
     life = res.get("lifecycle", [])
     ours, ceiling = value(life, OURS), value(life, CEILING)
-    uvicorn = value(life, UVICORN)
     if ours and ceiling:
-        lines.append(
-            f"ASGI lifecycle median: ours {fmt_time(ours)} | uvicorn in a"
-            f" thread {fmt_time(uvicorn)} | ceiling {fmt_time(ceiling)}"
-            f" ({fmt_ratio(ours / ceiling)} the ceiling)  [target within 1.5x"
-            f" of the ceiling: {ok(ours <= 1.5 * ceiling)}]"
-        )
+        rows.append({
+            "figure": "ASGI lifecycle",
+            "ours": fmt_time(ours),
+            "ceiling": f"{fmt_time(ceiling)} (asyncio)",
+            "ratios": f"{fmt_ratio(ceiling / ours)} ceiling; uvicorn in a"
+            f" thread {fmt_time(value(life, UVICORN))}",
+            "target": "≤ 1.5x ceiling",
+            "met": ours <= 1.5 * ceiling,
+        })  # fmt: skip
     ws = res.get("teardown_websocket", [])
     ours = value(ws, OURS)
     if ours is not None:
-        lines.append(
-            f"ASGI tearDown, open websocket: ours {fmt_time(ours)} | uvicorn"
-            f" in a thread {fmt_time(value(ws, UVICORN))}  [target under"
-            f" 50 ms: {ok(ours < 0.05)}]"
-        )
+        rows.append({
+            "figure": "ASGI tearDown, open websocket",
+            "ours": fmt_time(ours),
+            "ceiling": f"{fmt_time(value(ws, UVICORN))} (uvicorn)",
+            "target": "< 50 ms",
+            "met": ours < 0.05,
+        })  # fmt: skip
     ka = res.get("keepalive", [])
     ours, uvicorn = value(ka, OURS), value(ka, UVICORN)
     if ours and uvicorn:
-        lines.append(
-            f"ASGI keep-alive (wrk): ours {fmt_rate(ours)} | uvicorn in a"
-            f" thread {fmt_rate(uvicorn)} ({fmt_ratio(ours / uvicorn)}) |"
-            f" ceiling {fmt_rate(value(ka, CEILING))}  [target at least"
-            f" uvicorn in a thread: {ok(ours >= uvicorn)}]"
-        )
-    return lines
+        rows.append({
+            "figure": f"ASGI keep-alive, wrk -c{CONNECTIONS}",
+            "ours": fmt_rate(ours),
+            "ceiling": f"{fmt_rate(value(ka, CEILING))} (asyncio)",
+            "ratios": f"{fmt_ratio(ours / uvicorn)} uvicorn",
+            "target": "≥ uvicorn in a thread",
+            "met": ours >= uvicorn,
+        })  # fmt: skip
+    return rows

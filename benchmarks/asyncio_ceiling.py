@@ -17,6 +17,9 @@ from subjects import Subject
 HEAD = b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 13\r\n"
 RESPONSE = HEAD + b"\r\nHello, world!"
 RESPONSE_CLOSE = HEAD + b"Connection: close\r\n\r\nHello, world!"
+# As ours and waitress (asyncio's default is 100): with 200 connections
+# opened at once (figure i), a full backlog makes clients retry after 1 s.
+BACKLOG = 1024
 
 
 class HelloProtocol(asyncio.Protocol):
@@ -77,10 +80,14 @@ class AsyncioSubject(Subject):
         )
         self.thread.start()
         if app_kind == "static":
-            coro = asyncio.start_server(self._file_handler(srcdir), HOST, 0)
+            coro = asyncio.start_server(
+                self._file_handler(srcdir), HOST, 0, backlog=BACKLOG
+            )
         else:
             proto = SleepProtocol if app_kind == "sleep" else HelloProtocol
-            coro = self.loop.create_server(lambda: proto(self.conns), HOST, 0)
+            coro = self.loop.create_server(
+                lambda: proto(self.conns), HOST, 0, backlog=BACKLOG
+            )
         self.server = asyncio.run_coroutine_threadsafe(
             coro, self.loop
         ).result()

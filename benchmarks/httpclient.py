@@ -5,6 +5,7 @@ Run as a script, it is the load client process: one workload, JSON on stdout.
     python httpclient.py rps --port P --path / --duration 3 [--close]
     python httpclient.py download --port P --path /big.bin --duration 3
     python httpclient.py concurrent --port P --clients 32 --per-client 10
+    python httpclient.py burst --port P --clients 200 --duration 2
 
 With --ca PEM, every connection is TLS, verified against that CA bundle
 (ssl.create_default_context(cafile=PEM)) for the host 127.0.0.1.
@@ -14,6 +15,7 @@ Only the standard library is used, and only 127.0.0.1 is contacted.
 
 import argparse
 import json
+import selectors
 import socket
 import ssl
 import sys
@@ -334,9 +336,121 @@ def concurrent(port, path, clients, per_client, deadline_s=20.0):
     }
 
 
+def burst(port, clients, duration, deadline_s=20.0, path="/"):
+    """Open `clients` connections at once, then keep each busy.
+
+    Every connection is started with a non-blocking connect() in one go;
+    each sends a request as soon as it is connected and, after each
+    response, the next one, until `duration` seconds have passed. Returns
+    the latency of each connection's first request, from its connect() to
+    the whole response (`first`), and of the later ones (`later`).
+    Connections without a response by `deadline_s` are `unanswered`.
+    """
+    raw = build_request(path)
+    selector = selectors.DefaultSelector()
+    first, later = [], []
+    errors = 0
+    start = time.perf_counter()
+    for _ in range(clients):
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setblocking(False)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        # started, request sent at, buffer, responses so far
+        state = [time.perf_counter(), 0.0, b"", 0]
+        sock.connect_ex((HOST, port))
+        selector.register(sock, selectors.EVENT_WRITE, state)
+    end, deadline = start + duration, start + deadline_s
+
+    def close(sock):
+        selector.unregister(sock)
+        sock.close()
+
+    while selector.get_map():
+        now = time.perf_counter()
+        if now > deadline:
+            break
+        for key, events in selector.select(timeout=deadline - now):
+            sock, state = key.fileobj, key.data
+            if events & selectors.EVENT_WRITE:
+                if sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR):
+                    errors += 1
+                    close(sock)
+                    continue
+                state[1] = time.perf_counter()
+                try:
+                    sock.send(raw)  # 40 bytes into an empty buffer
+                except OSError:
+                    errors += 1
+                    close(sock)
+                    continue
+                selector.modify(sock, selectors.EVENT_READ, state)
+                continue
+            try:
+                data = sock.recv(65536)
+            except OSError:
+                data = b""
+            if not data:
+                if not state[3]:
+                    errors += 1
+                close(sock)
+                continue
+            state[2] += data
+            done, state[2] = _responses(state[2])
+            if not done:
+                continue
+            now = time.perf_counter()
+            if state[3]:
+                later.append(now - state[1])
+            else:
+                first.append(now - state[0])
+            state[3] += done
+            if now >= end:
+                close(sock)
+                continue
+            state[1] = now
+            try:
+                sock.send(raw)
+            except OSError:  # the server closed it (HTTP/1.0 servers)
+                close(sock)
+    unanswered = sum(1 for key in selector.get_map().values() if not
+                     key.data[3])  # fmt: skip
+    for key in list(selector.get_map().values()):
+        key.fileobj.close()
+    return {
+        "first": first,
+        "later": later,
+        "unanswered": unanswered,
+        "errors": errors,
+        "requests": len(first) + len(later),
+        "seconds": time.perf_counter() - start,
+    }
+
+
+def _responses(buf):
+    """Count the complete responses at the start of `buf` (Content-Length
+    framing); return (count, the rest)."""
+    count = 0
+    while True:
+        end = buf.find(b"\r\n\r\n")
+        if end < 0:
+            return count, buf
+        lower = buf[:end].lower()
+        pos = lower.find(b"\r\ncontent-length:")
+        if pos < 0:
+            return count, buf
+        eol = lower.find(b"\r\n", pos + 2)
+        length = int(lower[pos + 17 : eol if eol >= 0 else end])
+        if len(buf) < end + 4 + length:
+            return count, buf
+        buf = buf[end + 4 + length :]
+        count += 1
+
+
 def main(argv=None):
     p = argparse.ArgumentParser()
-    p.add_argument("workload", choices=["rps", "download", "concurrent"])
+    p.add_argument(
+        "workload", choices=["rps", "download", "concurrent", "burst"]
+    )
     p.add_argument("--port", type=int, required=True)
     p.add_argument("--path", default="/")
     p.add_argument("--duration", type=float, default=3.0)
@@ -363,6 +477,8 @@ def main(argv=None):
         out = rps(a.port, a.path, a.duration, a.close, expect=expect, ca=a.ca)
     elif a.workload == "download":
         out = download(a.port, a.path, a.duration, a.size)
+    elif a.workload == "burst":
+        out = burst(a.port, a.clients, a.duration, a.deadline, a.path)
     else:
         out = concurrent(a.port, a.path, a.clients, a.per_client, a.deadline)
     sys.stdout.write(json.dumps(out) + "\n")

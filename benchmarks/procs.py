@@ -127,6 +127,16 @@ class Server:
             if line.startswith("{"):
                 return json.loads(line)
 
+    def snapshot(self, timeout=15):
+        """Have the runner end the test, note its resources, start the
+        next; stop() returns them as "marked"."""
+        self.proc.stdin.write("snapshot\n")
+        self.proc.stdin.flush()
+        got = self._next(timeout)
+        if got is None or "marked" not in got:
+            raise Failed("the server did not answer snapshot")
+        return got["marked"]
+
     def stop(self, timeout=15):
         """Ask the runner to stop; return its resource figures (or None)."""
         try:

@@ -3,10 +3,13 @@
     python benchmarks/run.py [--quick] [--only a,c] [--json PATH]
 
 Figures (see README.md): (a) lifecycle, (b) tearDown with clients holding
-connections, (c) small-response requests/s, (d) 32 concurrent clients on a
-50 ms app, (e) static files, (f) growth of threads/fds/RSS; (a) and (c)
-keep-alive also show ours over HTTPS beside plain ours.  Every server runs
-in its own process, every load client too; results go to
+connections, (c) small-response requests/s over one connection (a latency
+measure), (d) 32 concurrent clients on a 50 ms app, (e) static files, (f)
+growth of threads/fds/RSS, (g) ASGI, (h) requests/s measured with wrk,
+keep-alive and Connection: close, (i) first requests of 200 connections
+opened at once; (a) and (c) keep-alive also show ours over HTTPS beside
+plain ours.  Every server runs in its own process, every load client too;
+the run ends with a summary table, targets beside figures; results go to
 benchmarks/results/latest.json.
 """
 
@@ -26,10 +29,22 @@ import figures  # noqa: E402
 import load  # noqa: E402
 import procs  # noqa: E402
 import refenv  # noqa: E402
-import report  # noqa: E402
+import summary  # noqa: E402
+import wrkbench  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-ALL = "abcdefg"
+ALL = "abcdefghi"
+FIGURES = {
+    "a": "lifecycle",
+    "b": "tearDown with clients holding connections",
+    "c": "one connection from a Python client",
+    "d": "32 concurrent clients, 50 ms app",
+    "e": "static files",
+    "f": "growth over 1,000 layer cycles",
+    "g": "ASGI",
+    "h": "wrk, keep-alive and Connection: close",
+    "i": "200 connections at once",
+}
 OURS_CHECK = (
     "import gocept.httpserverlayer.wsgi, gocept.httpserverlayer.static"
 )
@@ -45,6 +60,7 @@ class Context:
             self.deadline = 3.0
             self.growth_fast, self.growth_ref = 100, 3
             self.hang = 2.0
+            self.wrk_rounds, self.bursts, self.burst_seconds = 1, 1, 0.5
         else:
             self.cycles_fast, self.cycles_ref = 200, 20
             self.reps, self.reps_ref = 20, 3
@@ -52,12 +68,15 @@ class Context:
             self.deadline = 20.0
             self.growth_fast, self.growth_ref = 1000, 50
             self.hang = 5.0
+            self.wrk_rounds, self.bursts, self.burst_seconds = 3, 5, 2.0
         self.own = procs.Interpreter(sys.executable, os.environ)
         self.own.env["BENCH_HANG_SECONDS"] = str(self.hang)
         self.ref = None
         self.ref_why = None
         self.ours_why = None
         self.srcdir = None
+        self.started = time.perf_counter()
+        self.figure = ""  # "(c), figure 3 of 9": where the run is
 
     def interp(self, key):
         if key == "4.0":
@@ -67,7 +86,11 @@ class Context:
         return self.own, None
 
     def progress(self, msg):
-        sys.stderr.write(msg + "\n")
+        """Say where the run is: the figure, n of m, the time so far."""
+        elapsed = int(time.perf_counter() - self.started)
+        sys.stderr.write(
+            f"[{elapsed // 60}:{elapsed % 60:02d} {self.figure}] {msg}\n"
+        )
         sys.stderr.flush()
 
 
@@ -118,166 +141,6 @@ def loadavg():
         return "?"
 
 
-def targets():
-    def lifecycle(v, entries):
-        c = next(
-            (e["value"] for e in entries if e["subject"] == "asyncio"), None
-        )
-        return (_ok(v and c and v <= 1.5 * c), "within 1.5x of the ceiling")
-
-    def under(limit, text):
-        return lambda v, entries: (_ok(v is not None and v < limit), text)
-
-    def rps(v, entries):
-        ref = next(
-            (e.get("value") for e in entries if e["subject"] == "4.0"), None
-        )
-        peers = [
-            e.get("value") or 0
-            for e in entries
-            if e["subject"] not in ("ours", "ours-https", "4.0", "asyncio")
-        ]
-        ok = v and (not ref or v >= 1.5 * ref) and all(v > p for p in peers)
-        return _ok(ok), "at least 1.5x 4.0 and above every peer"
-
-    def concurrent(v, entries):
-        e = next((e for e in entries if e["subject"] == "ours"), {})
-        ok = v is not None and v < 0.75 and e.get("errors") == 0
-        return _ok(ok), "under 0.75 s, no error"
-
-    return lifecycle, under, rps, concurrent
-
-
-def _ok(cond):
-    return "met" if cond else "MISSED"
-
-
-def summary(ctx, res):
-    lifecycle, under, rps, concurrent = targets()
-    lines = []
-    if "a" in res:
-        lines.append(
-            report.summary_line(
-                "lifecycle median", res["a"], report.fmt_time, True, lifecycle
-            )
-        )
-        first = {e["subject"]: e.get("first") for e in res["a"]}
-        line = report.https_line(
-            "HTTPS lifecycle median",
-            res["a"],
-            report.fmt_time,
-            "  [HTTPS/plain time; first cycle of a process, trustme and "
-            f"cryptography imported in it: "
-            f"{report.fmt_time(first.get('ours-https'))} "
-            f"(plain {report.fmt_time(first.get('ours'))})]",
-        )
-        if line:
-            lines.append(line)
-    if "b" in res:
-        lines.append(
-            report.summary_line(
-                "tearDown, client connected but silent",
-                res["b"]["silent"],
-                report.fmt_time,
-                True,
-                under(0.05, "under 50 ms"),
-            )
-        )
-        lines.append(
-            report.summary_line(
-                "tearDown, idle keep-alive client",
-                res["b"]["idle"],
-                report.fmt_time,
-                True,
-                under(0.05, "under 50 ms"),
-            )
-        )
-        lines.append(
-            report.summary_line(
-                "tearDown, client stuck mid-request",
-                res["b"]["partial"],
-                report.fmt_time,
-                True,
-                under(ctx.hang, "bounded"),
-            )
-        )
-    if "c" in res:
-        lines.append(
-            report.summary_line(
-                "13-byte response, keep-alive",
-                res["c"]["keepalive"],
-                report.fmt_rate,
-                False,
-                rps,
-            )
-        )
-        line = report.https_line(
-            "HTTPS keep-alive",
-            res["c"]["keepalive"],
-            report.fmt_rate,
-            "  [HTTPS/plain throughput; one TLS connection]",
-        )
-        if line:
-            lines.append(line)
-        lines.append(
-            report.summary_line(
-                "13-byte response, new connection each",
-                res["c"]["close"],
-                report.fmt_rate,
-                False,
-            )
-        )
-    if "d" in res:
-        lines.append(
-            report.summary_line(
-                "320 requests, 32 clients, 50 ms app",
-                res["d"],
-                report.fmt_time,
-                True,
-                concurrent,
-            )
-        )
-    if "e" in res:
-        lines.append(
-            report.summary_line(
-                "10 MiB static file",
-                res["e"]["big"],
-                report.fmt_mbs,
-                False,
-                lambda v, e: (_ok(v and v >= 1400), "at least 1.4 GB/s"),
-            )
-        )
-        lines.append(
-            report.summary_line(
-                "1 KiB static file", res["e"]["small"], report.fmt_rate, False
-            )
-        )
-    if "f" in res:
-        ours = next((e for e in res["f"] if e["subject"] == "ours"), {})
-        none = (
-            "before" in ours
-            and ours["after"]["threads"] <= ours["before"]["threads"]
-            and ours["after"]["fds"] <= ours["before"]["fds"]
-        )
-        lines.append(
-            "growth: "
-            + figures.growth_summary(res["f"])
-            + f"  [target none (threads, fds): {_ok(none)}]"
-        )
-    if "g" in res:
-        lines.extend(asgibench.summary(res["g"]))
-    lines.append(
-        "(ceiling: one asyncio event loop; a blocking thread per "
-        "connection can beat it on one connection)"
-    )
-    title = "SUMMARY" + (
-        " (--quick: short runs, rough figures)" if ctx.quick else ""
-    )
-    print("\n" + title + "\n" + "=" * len(title))
-    for line in lines:
-        print(line)
-
-
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument(
@@ -288,7 +151,7 @@ def main(argv=None):
     p.add_argument(
         "--only",
         default=ALL,
-        help="figures to run, e.g. a,c (default: all of a-g)",
+        help="figures to run, e.g. a,c (default: all of a-i)",
     )
     p.add_argument(
         "--json", default=os.path.join(HERE, "results", "latest.json")
@@ -343,10 +206,13 @@ def main(argv=None):
     )
     res = {}
     try:
-        for fig in only:
-            ctx.progress(f"({fig}) ...")
+        for number, fig in enumerate(only, 1):
+            ctx.figure = f"figure {number} of {len(only)}"
+            ctx.progress(f"({fig}) {FIGURES[fig]} ...")
             if fig == "g":
                 res["g"] = asgibench.fig_g(ctx)
+            elif fig in "hi":
+                res[fig] = getattr(wrkbench, f"fig_{fig}")(ctx)
             elif fig == "f":
                 res["f"] = figures.fig_f(
                     ctx, res.get("c", {}).get("server_process")
@@ -359,7 +225,7 @@ def main(argv=None):
         import shutil
 
         shutil.rmtree(ctx.srcdir, ignore_errors=True)
-    summary(ctx, res)
+    print("\n" + summary.render(ctx, res))
     elapsed = time.perf_counter() - started
     meta["load_average"]["end"] = loadavg()
     print(

@@ -2,8 +2,9 @@
 
     python runner.py serve SUBJECT APP [--threads N] [--srcdir DIR]
         start the server, print {"port": P, "ca_bundle": PEM or null}, wait
-        for "stop" on stdin,
-        stop it, print resource figures of this process.
+        for "stop" on stdin, stop it, print resource figures of this
+        process; "snapshot" on stdin ends the test, prints this process's
+        resources as {"marked": ...} and starts the next.
     python runner.py lifecycle SUBJECT --cycles N [--max-seconds S]
         setUp + first successful request + tearDown, timed in-process
         (over TLS, verified against the layer's ca_bundle, for ours-https);
@@ -85,11 +86,15 @@ def do_serve(a):
     port = subject.start(a.app, a.srcdir)
     subject.test_setup()
     emit({"port": port, "ca_bundle": subject.ca_bundle})
+    marked = None
     for line in sys.stdin:
-        if line.strip() == "stop":
+        if line.strip() == "snapshot":
+            marked = between_tests(subject)
+            emit({"marked": marked})
+        elif line.strip() == "stop":
             break
     loaded = resources()
-    subject.test_teardown()
+    between = between_tests(subject, again=False)
     t0 = time.perf_counter()
     subject.stop()
     stop_s = time.perf_counter() - t0
@@ -98,10 +103,22 @@ def do_serve(a):
         {
             "before": before,
             "loaded": loaded,
+            "marked": marked,
+            "between": between,
             "after": resources(),
             "stop_s": stop_s,
         }
     )
+
+
+def between_tests(subject, again=True):
+    """End the test, collect garbage, take resources(), start the next."""
+    subject.test_teardown()
+    gc.collect()
+    figures = resources()
+    if again:
+        subject.test_setup()
+    return figures
 
 
 def do_lifecycle(a):
