@@ -60,12 +60,13 @@ def environ(
     head: RequestHead, site: Site, address: Any, body: Any
 ) -> dict[str, Any]:
     """The WSGI environ of the request ``head`` from client ``address``."""
+    path = head.path
+    if "%" in path:
+        path = unquote_to_bytes(path.encode("latin-1")).decode("latin-1")
     env: dict[str, Any] = {
         "REQUEST_METHOD": head.method,
         "SCRIPT_NAME": "",
-        "PATH_INFO": unquote_to_bytes(head.path.encode("latin-1")).decode(
-            "latin-1"
-        ),
+        "PATH_INFO": path,
         "QUERY_STRING": head.query,
         "REQUEST_URI": head.target,
         "SERVER_NAME": site.server_name,

@@ -256,8 +256,9 @@ class RequestLog:
 
     def __init__(self) -> None:
         self._requests: deque[Request] = deque(maxlen=self.MAX_REQUESTS)
-        # Notified at every add(), for wait().
+        # Notified at every add() while wait() waits (_waiting of them).
         self._changed = threading.Condition()
+        self._waiting = 0
 
     def add(self, request: Request) -> None:
         """Record ``request`` (the server calls this, just before the
@@ -266,7 +267,8 @@ class RequestLog:
             request._capture.complete()
         with self._changed:
             self._requests.append(request)
-            self._changed.notify_all()
+            if self._waiting:
+                self._changed.notify_all()
 
     def clear(self) -> None:
         """Forget every request (testSetUp calls this)."""
@@ -366,14 +368,18 @@ class RequestLog:
         )
         deadline = time.monotonic() + timeout
         with self._changed:
-            while True:
-                found = self.find(method, path, status, **criteria)
-                if len(found) >= count:
-                    return found[0]
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    break
-                self._changed.wait(left)
+            self._waiting += 1
+            try:
+                while True:
+                    found = self.find(method, path, status, **criteria)
+                    if len(found) >= count:
+                        return found[0]
+                    left = deadline - time.monotonic()
+                    if left <= 0:
+                        break
+                    self._changed.wait(left)
+            finally:
+                self._waiting -= 1
         expected = _expected(method, path, status, **criteria)
         if count != 1:
             expected += f", {count} times (found {len(found)})"

@@ -41,6 +41,11 @@ _HEADER_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+\Z")
 _BAD_HEADER_VALUE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 
 _date_cache: tuple[int, str] = (0, "")
+# Response headers found valid before: an application sends the same ones
+# again and again, and the regular expressions are the dearest part of
+# start_response(). Bounded, as values (cookies, lengths) vary.
+_checked: set[tuple[str, str]] = set()
+_MAX_CHECKED = 1000
 
 
 def http_date() -> str:
@@ -130,18 +135,26 @@ class Exchange:
             )
         for item in headers:
             if (
-                type(item) is not tuple
-                or len(item) != 2
-                or type(item[0]) is not str
-                or type(item[1]) is not str
-                or not _HEADER_NAME.match(item[0])
-                or _BAD_HEADER_VALUE.search(item[1])
+                type(item) is tuple
+                and len(item) == 2
+                and type(item[0]) is str
+                and type(item[1]) is str
             ):
-                raise ValueError(
-                    f"Bad WSGI response header {item!r}: it must be a tuple"
-                    " of two str, a token and a value without control"
-                    " characters."
-                )
+                if item in _checked:
+                    continue
+                name, value = item
+                if _HEADER_NAME.match(name) and not _BAD_HEADER_VALUE.search(
+                    value
+                ):
+                    if len(_checked) >= _MAX_CHECKED:
+                        _checked.clear()
+                    _checked.add(item)
+                    continue
+            raise ValueError(
+                f"Bad WSGI response header {item!r}: it must be a tuple"
+                " of two str, a token and a value without control"
+                " characters."
+            )
         if len(status) == 3:
             # RFC 9112 4: the space before an empty reason phrase is not
             # optional; strict clients refuse "HTTP/1.1 200" without it.
@@ -174,12 +187,15 @@ class Exchange:
                         "The application's response has two Content-Length"
                         " headers."
                     )
-                try:
-                    length = content_length(value)
-                except BadRequest as e:
-                    raise ValueError(
-                        f"{e} (in the application's response)"
-                    ) from None
+                if value.isdigit() and value.isascii() and len(value) < 20:
+                    length = int(value)  # the common case, in short
+                else:
+                    try:
+                        length = content_length(value)
+                    except BadRequest as e:
+                        raise ValueError(
+                            f"{e} (in the application's response)"
+                        ) from None
                 value = str(length)
             elif lower == "date":
                 has_date = True
