@@ -220,12 +220,15 @@ class BetweenTestsTest(unittest.TestCase):
     def setUp(self):
         self.release = threading.Event()
         self.slow_done = threading.Event()
+        self.together = threading.Barrier(10)
         self.seen = []
 
         def app(environ, start_response):
             self.seen.append(environ["PATH_INFO"])
             if environ["PATH_INFO"] == "/block":
                 self.release.wait(10)
+            if environ["PATH_INFO"] == "/together":
+                self.together.wait(10)  # ten requests at once
             if environ["PATH_INFO"] == "/slow":
                 time.sleep(0.3)
                 self.slow_done.set()
@@ -301,11 +304,17 @@ class BetweenTestsTest(unittest.TestCase):
         before = self.workers()
         sockets = [connect(self.layer) for _ in range(10)]
         for sock in sockets:
-            sock.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+            sock.sendall(b"GET /together HTTP/1.1\r\nHost: x\r\n\r\n")
+        for sock in sockets:
             self.assertIn(b"Hello world", sock.recv(4096))
         self.assertEqual(10, len(self.workers()))
         self.layer.testTearDown()
         self.assertEqual(before, self.workers())
+        # The spawner that started the six beyond the four idle ones ended
+        # too: zope.testrunner reports any thread a test leaves running.
+        self.assertEqual(
+            [], [t for t in threading.enumerate() if "spawner" in t.name]
+        )
         for sock in sockets:
             sock.close()
 

@@ -126,6 +126,28 @@ class Connection:
         """The first line of a request arrived."""
         self.phase = Phase.RECEIVING
 
+    def close(self) -> None:
+        """Close the reader, then the socket (which the reader holds open)."""
+        if self.rfile is not None:
+            self.rfile.close()
+        self.sock.close()
+
+    def has_request(self) -> bool:
+        """Whether request bytes wait to be read, in the reader's buffer or
+        the socket; looks without waiting."""
+        sock = self.sock
+        sock.settimeout(0)
+        try:
+            if self.rfile is None:  # new: not yet read from, nor TLS
+                return bool(sock.recv(1, socket.MSG_PEEK))
+            return bool(self.rfile.peek(1))
+        except (BlockingIOError, ssl.SSLWantReadError):
+            return False
+        except OSError:
+            return False  # a reset: nothing to serve
+        finally:
+            sock.settimeout(None)
+
     def shut(self, how: int = socket.SHUT_RD) -> None:
         """Shut the socket's reading side (or ``how``), if still open.
 
@@ -160,15 +182,21 @@ class Connection:
 Responder = Callable[[Connection, RequestHead, Any], bool]
 
 
-def serve(connection: Connection, site: Site, respond: Responder) -> None:
-    """Serve requests on ``connection`` until it ends.
+def serve(connection: Connection, site: Site, respond: Responder) -> bool:
+    """Serve requests on ``connection`` until it ends, or until others wait.
 
     It ends when the client closes it, a request or response requires
-    closing it, a request is rejected, or the server stops.
+    closing it, a request is rejected, or the server stops: then it
+    returns False. When other connections wait for a worker
+    (``site.crowded``), it returns True after a response: the server
+    watches the connection for its next request, and calls this again
+    for it, on whichever worker is free then.
     """
     sock = connection.sock
     gate = site.gate
-    connection.rfile = rfile = sock.makefile("rb", 65536)
+    rfile = connection.rfile
+    if rfile is None:
+        connection.rfile = rfile = sock.makefile("rb", 65536)
     try:
         while not gate.stopped:
             gate.idle(connection)
@@ -176,30 +204,34 @@ def serve(connection: Connection, site: Site, respond: Responder) -> None:
                 head = read_head(rfile.readline, connection.receiving)
                 if head is None:
                     _interrupted(site, connection)
-                    return
+                    return False
                 connection.request = f"{head.method} {head.target[:200]}"
                 body = request_body(head, connection)
             except Rejected as e:
                 site.reject(e)
                 send_error(sock, e.status, e.reason)
-                return
+                return False
             if site.is_control(head):
                 # Between tests too: it is what starts the next one.
                 connection.phase = Phase.CONTROL
             elif not gate.is_open and not gate.hold(connection):
-                return
+                return False
             else:
                 connection.phase = Phase.ANSWERING
             if not respond(connection, head, body):
-                return
+                return False
             if not body.drain(MAX_DRAIN):
-                return
+                return False
+            if site.crowded:
+                # Between two requests: give the worker to a connection
+                # that waits, and wait in line for the next request.
+                connection.phase = Phase.IDLE
+                return True
     except BaseException as e:
         if is_disconnect(e) or gate.stopped:
-            return
+            return False
         raise
-    finally:
-        rfile.close()
+    return False
 
 
 def request_body(head: RequestHead, connection: Connection) -> Any:

@@ -87,10 +87,10 @@ class HandlerProtocol:
         self.site = site
         self.server = server
 
-    def __call__(self, connection: Connection) -> None:
+    def __call__(self, connection: Connection) -> bool:
         _serving.connection = connection
         try:
-            serve(connection, self.site, self.respond)
+            return serve(connection, self.site, self.respond)
         finally:
             _serving.connection = None
 

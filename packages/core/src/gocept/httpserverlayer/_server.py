@@ -27,11 +27,13 @@ threads, so tearDown never hangs.
 
 from __future__ import annotations
 
+import collections
 import errno
 import queue
 import selectors
 import socket
 import ssl
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -50,10 +52,21 @@ from gocept.httpserverlayer._site import TestGate
 
 __all__ = ["BindError", "Error", "Protocol", "Server", "bind"]
 
-#: Serves one connection, on the connection's own thread, until it ends.
-Protocol = Callable[[Connection], None]
+#: Serves one connection on a worker thread until it ends (returns False or
+#: None), or until it hands it back between two requests (returns True, see
+#: ``Site.crowded``).
+Protocol = Callable[[Connection], "bool | None"]
 #: Makes the protocol of a server: ``factory(site, server)``.
 ProtocolFactory = Callable[[Site, "Server"], Protocol]
+
+
+# Linux hands TCP_NODELAY of a listening socket on to the connections it
+# accepts; elsewhere it is set on each one.
+_NODELAY_INHERITED = sys.platform.startswith("linux")
+# The first task of a worker started for a waiting connection: take it.
+_PENDING: Any = object()
+# The data of the wake-up socket in the accept loop's selector.
+_WAKE: Any = object()
 
 
 class _Worker:
@@ -63,7 +76,7 @@ class _Worker:
 
     def __init__(self, server: Server, number: int) -> None:
         self.number = number
-        self.tasks: queue.SimpleQueue[Connection | None] = queue.SimpleQueue()
+        self.tasks: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self.thread = threading.Thread(
             target=server._work,
             args=(self,),
@@ -94,6 +107,9 @@ def _listen(family: int, address: str, port: int) -> socket.socket:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         if family == socket.AF_INET6:
             sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+        # Small responses go out at once; Linux hands this on to every
+        # connection accepted (see _NODELAY_INHERITED).
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         sock.bind((address, port))
         # Room for a burst of connections (200 clients connecting at once
         # in the stress suite): a full backlog makes clients retry their
@@ -238,11 +254,23 @@ class Server:
         self._ready = threading.Event()
         self._stopped = threading.Event()
         self._wake_r, self._wake_w = socket.socketpair()
+        self._wake_w.setblocking(False)  # _wake() never waits
         self._workers: list[_Worker] = []
         # Idle workers, the one that became idle last at the end: it is
         # the first to get a connection again.
         self._idle: list[_Worker] = []
         self._started = 0
+        # Accepted connections that wait for a worker, oldest first; the
+        # spawner thread, while it starts workers for them; how many of
+        # those have yet to take one.
+        self._pending: collections.deque[Connection] = collections.deque()
+        self._spawner: threading.Thread | None = None
+        self._spawned: threading.Thread | None = None
+        self._starting = 0
+        # Connections parked between two requests (see _park): all of them,
+        # and those the accept loop has yet to watch.
+        self._parked: set[Connection] = set()
+        self._to_watch: list[Connection] = []
         self.threads = threads
 
     @property
@@ -290,13 +318,17 @@ class Server:
             for sock in self.sockets:
                 sock.setblocking(False)
                 selector.register(sock, selectors.EVENT_READ)
-            selector.register(self._wake_r, selectors.EVENT_READ)
+            selector.register(self._wake_r, selectors.EVENT_READ, _WAKE)
             self._ready.set()
             while not self.gate.stopped:
                 for key, _ in selector.select():
-                    if key.fileobj is self._wake_r:
-                        break
-                    self._accept(key.fileobj)
+                    if key.data is None:
+                        self._accept(key.fileobj)
+                    elif key.data is _WAKE:
+                        self._woken(selector)
+                    else:  # a parked connection: its next request came
+                        selector.unregister(key.fileobj)
+                        self._resume(key.data)
         finally:
             selector.close()
             self._stopped.set()
@@ -316,20 +348,89 @@ class Server:
                 time.sleep(0.01)
                 return
             sock.setblocking(True)
-            try:
-                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            except OSError:
-                pass
+            if not _NODELAY_INHERITED:
+                try:
+                    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                except OSError:
+                    pass
             connection = Connection(sock, address)
             with self._lock:
                 if self.gate.stopped:
                     sock.close()
                     return
                 self._connections.add(connection)
-                worker = self._idle.pop() if self._idle else None
-            if worker is None:
-                worker = self._start_worker(idle=False)
+            self._dispatch(connection)
+
+    def _dispatch(self, connection: Connection) -> None:
+        """Give ``connection`` to an idle worker, or have it wait for one."""
+        spawner = None
+        with self._lock:
+            if self._idle:
+                worker = self._idle.pop()
+            else:
+                # Every worker is busy: the connection waits for the
+                # first to finish a request, or for one the spawner
+                # starts. Never start one here: Thread.start waits until
+                # the new thread runs, which takes long while busy
+                # workers hold the GIL, and connections would pile up
+                # unaccepted meanwhile.
+                worker = None
+                self._pending.append(connection)
+                self.site.crowded = True
+                if self._spawner is None:
+                    spawner = self._spawner = threading.Thread(
+                        target=self._spawn,
+                        name=f"{self.name} spawner",
+                        daemon=True,
+                    )
+        if worker is not None:
             worker.tasks.put(connection)
+        elif spawner is not None:
+            spawner.start()
+
+    def _park(self, connection: Connection) -> None:
+        """Wait in line with a connection that a worker handed back between
+        two requests (``Site.crowded``): the accept loop watches it for the
+        next one."""
+        if connection.has_request():
+            self._dispatch(connection)  # sent already: in line at once
+            return
+        with self._lock:
+            if self.gate.stopped:
+                self._connections.discard(connection)
+                connection.close()
+                return
+            self._parked.add(connection)
+            wake = not self._to_watch
+            self._to_watch.append(connection)
+        if wake:
+            self._wake()
+
+    def _wake(self) -> None:
+        try:
+            self._wake_w.send(b"x")
+        except OSError:
+            pass  # full (the loop wakes anyway) or closed (shut down)
+
+    def _woken(self, selector: selectors.BaseSelector) -> None:
+        """Watch the connections parked meanwhile (on the loop's thread: a
+        selector is not for sharing)."""
+        try:
+            self._wake_r.recv(4096)
+        except OSError:
+            pass
+        with self._lock:
+            watch, self._to_watch = self._to_watch, []
+        for connection in watch:
+            selector.register(
+                connection.sock, selectors.EVENT_READ, connection
+            )
+
+    def _resume(self, connection: Connection) -> None:
+        """A parked connection has its next request (or was closed)."""
+        with self._lock:
+            self._parked.discard(connection)
+        self._dispatch(connection)
 
     def top_up(self) -> None:
         """Start workers until ``threads`` of them are idle.
@@ -344,30 +445,110 @@ class Server:
             self._start_worker()
 
     def _start_worker(self, idle: bool = True) -> _Worker:
+        """Start a worker; an idle one, or one for a waiting connection."""
         with self._lock:
             self._started += 1
-            number = self._started
-        worker = _Worker(self, number)
-        with self._lock:
+            worker = _Worker(self, self._started)
             self._workers.append(worker)
             if idle:
                 self._idle.append(worker)
-        worker.thread.start()
+            else:
+                worker.tasks.put(_PENDING)
+        try:
+            worker.thread.start()
+        except BaseException:
+            with self._lock:
+                self._workers.remove(worker)
+                if worker in self._idle:
+                    self._idle.remove(worker)
+            raise
         return worker
 
-    def _work(self, worker: _Worker) -> None:
+    def _spawn(self) -> None:
+        """Start workers while connections wait for one (a thread of its
+        own, so that the accept loop never waits for a thread to start)."""
         while True:
-            connection = worker.tasks.get()
-            if connection is None:
+            with self._lock:
+                if self.gate.stopped or len(self._pending) <= self._starting:
+                    # Done; settle() and shutdown() join it (_spawned).
+                    self._spawned = self._spawner
+                    self._spawner = None
+                    self._changed.notify_all()
+                    return
+                self._starting += 1
+            try:
+                self._start_worker(idle=False)
+            except RuntimeError as e:  # the system refuses another thread
+                with self._lock:
+                    self._starting -= 1
+                    self._spawned = self._spawner
+                    self._spawner = None
+                    self._changed.notify_all()
+                    waiting = len(self._pending)
+                warn(
+                    f"{self.name} cannot start another worker thread ({e});"
+                    f" {waiting} connection(s) wait for a busy one to"
+                    " finish."
+                )
                 return
-            self._serve_connection(connection)
+
+    def _drop_pending(self, keep_requests: bool = False) -> set[Connection]:
+        """Close the connections that wait for a worker (under the lock);
+        with ``keep_requests``, only those without a request to read, and
+        return the others (in line still)."""
+        kept: collections.deque[Connection] = collections.deque()
+        for connection in self._pending:
+            if keep_requests and connection.has_request():
+                kept.append(connection)
+            else:
+                connection.close()
+                self._connections.discard(connection)
+        self._pending = kept
+        self.site.crowded = bool(kept)
+        return set(kept)
+
+    def _work(self, worker: _Worker) -> None:
+        connection: Connection | None = None
+        while True:
+            if connection is None:
+                task = worker.tasks.get()
+                if task is None:
+                    return
+                if task is _PENDING:  # started by the spawner
+                    with self._lock:
+                        self._starting -= 1
+                        self._changed.notify_all()
+                        if self.gate.stopped:
+                            continue  # its None follows
+                        if not self._pending:
+                            # Taken by a worker that finished first.
+                            self._idle.append(worker)
+                            continue
+                        task = self._next_pending()
+                connection = task
+            parked = self._serve_connection(connection)
+            if parked:
+                self._park(connection)
             with self._lock:
                 # In one step, so that settle() never sees the connection
                 # gone and its worker not yet idle.
-                self._connections.discard(connection)
-                if not self.gate.stopped:
+                if not parked:
+                    self._connections.discard(connection)
+                connection = None
+                if self.gate.stopped:
+                    pass
+                elif self._pending:
+                    connection = self._next_pending()
+                else:
                     self._idle.append(worker)
                 self._changed.notify_all()
+
+    def _next_pending(self) -> Connection:
+        """The connection that waited longest (under the lock)."""
+        connection = self._pending.popleft()
+        if not self._pending:
+            self.site.crowded = False
+        return connection
 
     def settle(self, timeout: float = 2.0) -> None:
         """Let the test's requests finish; hold new ones; tidy up.
@@ -396,9 +577,12 @@ class Server:
         with self._lock:
             gate.settling = True
             while True:
-                busy = []
+                # Those that wait for a worker with a request are the
+                # test's: served or held, as a worker gets to them.
+                waiting = self._drop_pending(keep_requests=True)
+                busy = list(waiting)
                 for connection in self._connections:
-                    if connection in closed:
+                    if connection in closed or connection in waiting:
                         continue
                     if connection.phase.closable:
                         connection.shut()
@@ -406,10 +590,15 @@ class Server:
                     elif connection.phase not in (Phase.HELD, Phase.CONTROL):
                         busy.append(connection)
                 left = deadline - time.monotonic()
-                if left <= 0 or not (busy or closed & self._connections):
+                # The spawner, and the workers it started, must be done: a
+                # thread the test started and left running is reported.
+                spawning = self._spawner is not None or self._starting
+                waiting = busy or closed & self._connections or spawning
+                if left <= 0 or not waiting:
                     break
                 self._changed.wait(min(left, 0.05))
             gate.settling = False
+            spawner, self._spawned = self._spawned, None
             if busy:
                 warn(
                     f"{self.name}: request(s) still running {timeout} s"
@@ -419,11 +608,13 @@ class Server:
                 )
             extra = len(self._workers) - self.threads
             ending = sorted(self._idle, key=lambda w: w.number)[-extra:]
-            if extra <= 0 or not ending:
-                return
+            if extra <= 0:
+                ending = []
             for worker in ending:
                 self._idle.remove(worker)
                 self._workers.remove(worker)
+        if spawner is not None:
+            spawner.join(1.0)  # it said it is done: a matter of microseconds
         for worker in ending:
             worker.tasks.put(None)
         # Idle workers end at once; the bound is only a safety net.
@@ -435,18 +626,23 @@ class Server:
         """Let requests held by :meth:`settle` run (the next test started)."""
         self.gate.open()
 
-    def _serve_connection(self, connection: Connection) -> None:
+    def _serve_connection(self, connection: Connection) -> bool:
+        """Serve ``connection`` until it ends (False) or is parked (True)."""
         connection.thread = threading.current_thread()
+        parked = False
         try:
-            tls = self.ssl_context is not None
-            if tls and not self._handshake(connection):
-                return
-            self.protocol(connection)
+            new = connection.rfile is None
+            if new and self.ssl_context is not None:
+                if not self._handshake(connection):
+                    return False
+            parked = self.protocol(connection) is True
         except BaseException as e:
             if not is_disconnect(e) and not self.gate.stopped:
                 self.site.report_error(connection, "failure")
         finally:
-            connection.sock.close()
+            if not parked:
+                connection.close()
+        return parked
 
     def _handshake(self, connection: Connection) -> bool:
         """Wrap the connection in TLS; return whether the handshake worked."""
@@ -482,13 +678,24 @@ class Server:
         names each request still running.
         """
         self.gate.stop()  # held requests see the server stop
-        try:
-            self._wake_w.send(b"x")
-        except OSError:
-            pass
+        self._wake()
         if self._ready.is_set():
             self._stopped.wait(self.shutdown_timeout)
+        # The accept loop has ended: no spawner starts any more. One still
+        # running sees the server stopped and ends, its workers listed.
         with self._lock:
+            spawner = self._spawner or self._spawned
+        if spawner is not None and spawner.ident is not None:
+            spawner.join(self.shutdown_timeout)
+        with self._lock:
+            self._drop_pending()
+            # Parked connections: the accept loop, which watched them, has
+            # ended; no worker serves them.
+            for connection in self._parked:
+                connection.close()
+                self._connections.discard(connection)
+            self._parked.clear()
+            self._to_watch = []
             for connection in self._connections:
                 connection.shut()
             workers, self._workers, self._idle = self._workers, [], []

@@ -109,6 +109,10 @@ class Site:
         between tests, unrecorded, and settle() neither waits for them nor
         closes their connection (one of them may be what called settle()).
         None (the default): no path is reserved.
+    :ivar crowded: True while connections wait for a worker thread: a
+        protocol then hands its connection back to the server between two
+        requests (see :func:`~._connection.serve`), so that the ones that
+        wait get a turn; the server sets it.
     """
 
     name: str
@@ -121,6 +125,7 @@ class Site:
     errors: list[ServerError] = field(default_factory=list)
     verbose: bool = False
     control: tuple[str, Any] | None = None
+    crowded: bool = False
 
     def is_control(self, head: RequestHead) -> bool:
         """Whether ``head`` asks for the control endpoint (see ``control``)."""

@@ -45,8 +45,8 @@ class WSGIProtocol:
     def __init__(self, site: Site) -> None:
         self.site = site
 
-    def __call__(self, connection: Connection) -> None:
-        serve(connection, self.site, self.respond)
+    def __call__(self, connection: Connection) -> bool:
+        return serve(connection, self.site, self.respond)
 
     def respond(
         self, connection: Connection, head: RequestHead, body: Any
