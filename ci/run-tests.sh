@@ -21,4 +21,5 @@ case ",$envs," in
         bash ci/install-browser.sh ;;
 esac
 
-exec "$python" -m tox run -e "$envs" "$@"
+# Through ci/pythons.py, which finds CPython 3.11 to 3.13 for the py3XX envs.
+exec "$python" ci/pythons.py "$python" -m tox run -e "$envs" "$@"
