@@ -5,7 +5,9 @@ Usage: python ci/check-pyprojects.py  (`tox -e lint` runs it)
 The template is packages/_template/pyproject.toml. Each distribution must
 build with `flit_core >=3.11,<5`, take its version and description from its
 package (`dynamic = ["version", "description"]`), ship its tests and
-changelog in the sdist, require Python 3.11 or later, and carry no tool
+changelog in the sdist, require Python 3.11 or later, name in its
+classifiers exactly the Python versions that `make test` runs (VERSIONS of
+ci/pythons.py), and carry no tool
 configuration but flit's: ruff and the test runner are configured once in
 the root pyproject.toml. Prints one sentence per violation, naming the file
 and the fix, and exits with 1 when there is one.
@@ -18,6 +20,8 @@ import sys
 import tomllib
 from pathlib import Path
 
+from pythons import VERSIONS  # ci/pythons.py, beside this script
+
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ROOT / "packages"
 TEMPLATE = PACKAGES / "_template" / "pyproject.toml"
@@ -29,6 +33,10 @@ BUILD_SYSTEM = {
 DYNAMIC = ["version", "description"]
 SDIST_INCLUDE = ["tests/", "CHANGES.rst"]
 MIN_PYTHON = (3, 11)
+PYTHON_CLASSIFIERS = [
+    "Programming Language :: Python :: 3 :: Only",
+    *(f"Programming Language :: Python :: {version}" for version in VERSIONS),
+]
 # [tool.*] tables a distribution may have; everything else is shared config
 # that belongs in the root pyproject.toml.
 ALLOWED_TOOLS = {"flit"}
@@ -78,6 +86,13 @@ def check(path: Path, template: dict, placeholders: bool = False) -> list[str]:
         error(
             f"[project] requires-python is {project['requires-python']!r};"
             ' set it to ">=3.11" (or a later minimum)'
+        )
+    classifiers = project.get("classifiers", [])
+    named = [c for c in classifiers if re.fullmatch(r".*Python :: 3\b.+", c)]
+    if named != PYTHON_CLASSIFIERS:
+        error(
+            f"[project] classifiers name Python {named!r}; name exactly"
+            f" {PYTHON_CLASSIFIERS!r}, the versions that `make test` runs"
         )
     if "test" not in project.get("optional-dependencies", {}):
         error(
