@@ -20,7 +20,7 @@ TOX_PYTHONS = $(PYTHON) ci/pythons.py $(TOX)
 # Extra arguments for the test runner, e.g. make demo ARGS='-t browser'.
 ARGS ?=
 
-.PHONY: help install tools browser test matrix demo bench stress lint typecheck release-check format docs clean all
+.PHONY: help install tools browser test matrix demo bench stress consumers lint typecheck release-check format docs changelog clean all
 
 help: ## Show this list of targets.
 	@echo 'Usage: make <target>  (ARGS=... passes arguments to demo and bench)'
@@ -48,6 +48,9 @@ demo: tools browser ## Run the documented examples under zope.testrunner, with a
 stress: tools ## Run the stress suite: hostile input, load, soak, faults (about 1 minute).
 	$(TOX) run -e stress -- $(ARGS)
 
+consumers: tools browser ## Run gocept.selenium 7.1's own tests on ours and on 4.0 from PyPI, side by side (about 5 minutes).
+	$(TOX) run -e consumers,consumers-4x -- $(ARGS)
+
 bench: tools ## Print the benchmark figures (a few minutes).
 	$(TOX) run -e bench -- $(ARGS)
 
@@ -63,8 +66,11 @@ release-check: tools ## Build every distribution's sdist and wheel and check the
 format: tools ## Format the code and apply ruff's fixes (changes files).
 	$(TOX) run -e format
 
-docs: tools ## Build the documentation into docs/_build/html.
+docs: tools browser ## Build the documentation into docs/_build/html (graphviz draws its pictures) and load every page in Chromium.
 	$(TOX) run -e docs
+
+changelog: tools ## Print each distribution's next CHANGES.rst section, drafted from its news/ fragments.
+	$(TOX) run -e changelog
 
 clean: ## Remove tox envs, builds and caches.
 	rm -rf .tox docs/_build .ruff_cache .pytest_cache dist build

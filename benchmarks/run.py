@@ -332,9 +332,11 @@ def main(argv=None):
         "  Each server runs in its own process (runner.py), each load "
         "client in another (httpclient.py: raw sockets); 127.0.0.1 only."
     )
+    meta["date"] = time.strftime("%Y-%m-%d")
+    meta["load_average"] = {"start": loadavg()}
     print(
-        f"  load average at start: {loadavg()} (other work on the machine "
-        "skews the figures)"
+        f"  load average at start: {meta['load_average']['start']} (other"
+        " work on the machine skews the figures)"
     )
     res = {}
     try:
@@ -354,7 +356,11 @@ def main(argv=None):
         shutil.rmtree(ctx.srcdir, ignore_errors=True)
     summary(ctx, res)
     elapsed = time.perf_counter() - started
-    print(f"\n(total {elapsed:.0f} s; load average at the end: {loadavg()})")
+    meta["load_average"]["end"] = loadavg()
+    print(
+        f"\n(total {elapsed:.0f} s; load average at the end:"
+        f" {meta['load_average']['end']})"
+    )
     meta["seconds"] = elapsed
     os.makedirs(os.path.dirname(os.path.abspath(a.json)), exist_ok=True)
     with open(a.json, "w") as f:

@@ -9,8 +9,12 @@ import importlib.util
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 TOOLS = ["tox >=4.20", "tox-uv >=1.11"]
+APT_INSTALL = Path(__file__).resolve().parent / "apt-install.sh"
+# A file of Debian's python3-pip.
+DEBIAN_PIP = "/usr/lib/python3/dist-packages/pip/__init__.py"
 
 
 def missing() -> list[str]:
@@ -31,10 +35,10 @@ def ensure_pip() -> None:
         return
     if run(sys.executable, "-m", "ensurepip", "--upgrade") == 0:
         return
-    # Debian's python3 comes without ensurepip; its pip is a package.
+    # Debian's python3 comes without ensurepip; its pip is a package,
+    # installed once the package manager is free (ci/apt-install.sh).
     if shutil.which("apt-get"):
-        run("apt-get", "update", "-qq")
-        run("apt-get", "install", "-y", "-qq", "python3-pip")
+        run("bash", str(APT_INSTALL), f"python3-pip={DEBIAN_PIP}")
 
 
 def main() -> int:

@@ -31,6 +31,8 @@ import tempfile
 import tomllib
 from pathlib import Path
 
+from packaging.requirements import Requirement  # tox brings packaging
+
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ROOT / "packages"
 # What the `plone` env of tox.ini installs: distribution folder, extras.
@@ -90,16 +92,29 @@ def uv() -> str:
 
 
 def requirements() -> list[str]:
-    wanted = []
+    wanted: list[str] = []
     for folder, extras in INSTALLS.items():
-        project = tomllib.loads(
-            (PACKAGES / folder / "pyproject.toml").read_text(encoding="utf-8")
-        )["project"]
-        found = list(project.get("dependencies", []))
-        for extra in extras:
-            found += project["optional-dependencies"][extra]
-        wanted += [req for req in found if not req.startswith("gocept.")]
+        wanted += declared(folder, extras)
     return sorted(set(wanted), key=str.lower)
+
+
+def declared(folder: str, extras: tuple[str, ...] | set[str]) -> list[str]:
+    """What a distribution requires with extras, ours replaced by theirs."""
+    project = tomllib.loads(
+        (PACKAGES / folder / "pyproject.toml").read_text(encoding="utf-8")
+    )["project"]
+    found = list(project.get("dependencies", []))
+    for extra in extras:
+        found += project["optional-dependencies"][extra]
+    wanted = []
+    for line in found:
+        requirement = Requirement(line)
+        if requirement.name == "gocept.httpserverlayer":
+            # The core's extras (plonetesting's plone extra names some).
+            wanted += declared("core", requirement.extras)
+        elif not requirement.name.startswith("gocept."):
+            wanted.append(line)
+    return wanted
 
 
 def key(version: str) -> tuple[int, ...]:

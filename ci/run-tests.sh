@@ -15,9 +15,10 @@ python="${PYTHON:-python3}"
 
 "$python" ci/install-tools.py
 
-# The envs that drive a real browser; integration envs join as they come.
+# The envs that drive a real browser (docs: its render test); integration
+# envs join as they come.
 case ",$envs," in
-    *,core,* | *-core,* | *,demo,* | *,browser,* | *-browser,*)
+    *,core,* | *-core,* | *,demo,* | *,demo-* | *,browser,* | *-browser,* | *,consumers* | *,docs,*)
         bash ci/install-browser.sh ;;
 esac
 

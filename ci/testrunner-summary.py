@@ -1,63 +1,137 @@
-"""Sum up the zope.testrunner runs of a log in one line: `N passed, N failed`.
+"""Sum up the test runs of a log in one line: `N passed, N failed, N skipped`.
 
 Usage: python3 ci/testrunner-summary.py LOG
 
-A tox log holds one zope.testrunner run per test env. A run over several
-layers ends with `Total: N tests, N failures, N errors, N skipped`, a run
-over one layer only with its `Ran N tests with ...` line; a tox line like
-`core: commands[0]> ...` starts the next run. The line printed,
-`Tests: 12 passed, 0 failed, 1 skipped`, is the plain closing line that CI
-reads; failures and errors both count as failed.
+A log of `make test` (tox) holds one test run per tox command: a line like
+`core: commands[0]> zope-testrunner ...` starts it. Each run is counted by
+what its runner printed last:
+
+- pytest ends with `===== 52 passed, 1 skipped in 4.18s =====` (or the same
+  without the `=` with -q). Only the last such line of a run counts: a
+  test that runs pytest sessions of its own (pytester) may print theirs
+  when it fails.
+- zope.testrunner ends a run over several layers with `Total: N tests, N
+  failures, N errors, N skipped`, a run over one layer with its `Ran N
+  tests with ...` line. With -j, the Total line says 0 skipped even where
+  the layers' `Ran` lines report skips: where the `Ran` lines add up to
+  the Total's number of tests, they are counted instead.
+
+The line printed, `Tests: 12 passed, 0 failed, 1 skipped (zope.testrunner
+10, pytest 3)`, is the plain closing line that CI reads. Failures and
+errors both count as failed; pytest's xfailed count as skipped and its
+xpassed as passed.
 """
+
+from __future__ import annotations
 
 import re
 import sys
+from collections.abc import Iterable
+from dataclasses import dataclass
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 COUNTS = (
     r"(?P<tests>\d+) tests,? (?:with )?(?P<failures>\d+) failures,"
-    r" (?P<errors>\d+) errors(?:, (?P<skipped>\d+) skipped)?"
+    r" (?P<errors>\d+) errors(?:,? (?:and )?(?P<skipped>\d+) skipped)?"
 )
 TOTAL = re.compile(r"^\s*Total: " + COUNTS)
 RAN = re.compile(r"^\s*Ran " + COUNTS)
-TOX_COMMAND = re.compile(r"^\S+: commands\[\d+\]> ")
+# "= 1 failed, 51 passed, 2 warnings in 4.10s (0:00:04) =", "= no tests
+# ran in 0.01s =".
+PYTEST = re.compile(
+    r"^=*\s*(?P<counts>(?:\d+ [a-z]+(?:, )?)+|no tests ran)"
+    r" in [\d.]+s(?: \([\d:.]+\))?\s*=*\s*$"
+)
+PYTEST_COUNT = re.compile(r"(\d+) ([a-z]+)")
+TOX_COMMAND = re.compile(r"^\S+: commands(?:_pre|_post)?\[\d+\]> ")
 
 
-def counts(match: re.Match[str]) -> tuple[int, int, int]:
+@dataclass
+class Counts:
+    passed: int = 0
+    failed: int = 0
+    skipped: int = 0
+
+    def __iadd__(self, other: Counts) -> Counts:
+        self.passed += other.passed
+        self.failed += other.failed
+        self.skipped += other.skipped
+        return self
+
+    @property
+    def tests(self) -> int:
+        return self.passed + self.failed + self.skipped
+
+
+def zope_counts(match: re.Match[str]) -> Counts:
     tests, failures, errors, skipped = (
         int(match[name] or 0)
         for name in ("tests", "failures", "errors", "skipped")
     )
-    return tests - failures - errors - skipped, failures + errors, skipped
+    return Counts(
+        tests - failures - errors - skipped, failures + errors, skipped
+    )
 
 
-def summarize(lines: list[str]) -> tuple[int, int, int]:
-    passed = failed = skipped = 0
-    layers: list[tuple[int, int, int]] = []  # `Ran` lines of the open run
+def pytest_counts(match: re.Match[str]) -> Counts:
+    found = {word: int(n) for n, word in PYTEST_COUNT.findall(match["counts"])}
+    return Counts(
+        found.get("passed", 0) + found.get("xpassed", 0),
+        found.get("failed", 0)
+        + found.get("error", 0)
+        + found.get("errors", 0),
+        found.get("skipped", 0) + found.get("xfailed", 0),
+    )
 
-    def close(run: list[tuple[int, int, int]]) -> None:
-        nonlocal passed, failed, skipped
-        for p, f, s in run:
-            passed, failed, skipped = passed + p, failed + f, skipped + s
 
+def run_counts(lines: list[str]) -> tuple[str, Counts] | None:
+    """The counts of one tox command's output, and the runner's name."""
+    pytest = total = None
+    layers = Counts()
+    ran = False
     for line in lines:
-        line = ANSI.sub("", line)
-        if match := TOTAL.match(line):
-            close([counts(match)])
-            layers = []
+        if match := PYTEST.match(line):
+            pytest = pytest_counts(match)
+        elif match := TOTAL.match(line):
+            total = zope_counts(match)
         elif match := RAN.match(line):
-            layers.append(counts(match))
-        elif TOX_COMMAND.match(line):
-            close(layers)
-            layers = []
-    close(layers)
-    return passed, failed, skipped
+            layers += zope_counts(match)
+            ran = True
+    if pytest is not None:
+        return "pytest", pytest
+    if total is not None and not (ran and layers.tests == total.tests):
+        return "zope.testrunner", total
+    if ran:
+        return "zope.testrunner", layers
+    return None
+
+
+def summarize(lines: Iterable[str]) -> tuple[Counts, dict[str, int]]:
+    """All counts of a log, and the number of tests each runner ran."""
+    counts = Counts()
+    runners: dict[str, int] = {}
+    runs: list[list[str]] = [[]]
+    for line in lines:
+        line = ANSI.sub("", line).rstrip("\n")
+        if TOX_COMMAND.match(line):
+            runs.append([])
+        runs[-1].append(line)
+    for run in runs:
+        if (found := run_counts(run)) is not None:
+            runner, run_total = found
+            counts += run_total
+            runners[runner] = runners.get(runner, 0) + run_total.tests
+    return counts, runners
 
 
 def main() -> int:
     with open(sys.argv[1], encoding="utf-8", errors="replace") as log:
-        passed, failed, skipped = summarize(log.readlines())
-    print(f"Tests: {passed} passed, {failed} failed, {skipped} skipped")
+        counts, runners = summarize(log)
+    by_runner = ", ".join(f"{name} {n}" for name, n in sorted(runners.items()))
+    print(
+        f"Tests: {counts.passed} passed, {counts.failed} failed,"
+        f" {counts.skipped} skipped" + (f" ({by_runner})" if by_runner else "")
+    )
     return 0
 
 

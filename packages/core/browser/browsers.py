@@ -1,18 +1,18 @@
 """Headless Chromium, driven by Selenium or by Playwright, as test layers.
 
-``SELENIUM`` and ``PLAYWRIGHT`` each start one browser session, with a fresh
-profile, for the tests of a layer built on them, and offer it as the
-resource ``browser``: an object with the same few methods for both tools
-(``open``, ``run``, ``wait``, ``click``, ``text``, ``upload``, ...), so that
-one test method runs with both.
+``SELENIUM`` and ``PLAYWRIGHT`` each start one browser session for the
+tests of a layer built on them, and offer it as the resource ``browser``:
+an object with the same few methods for both tools (``open``, ``run``,
+``wait``, ``click``, ``text``, ``upload``, ...), so that one test method
+runs with both. Chromium is started by the shipped helper,
+:mod:`gocept.httpserverlayer.browser`.
 
 ``BrowserTestCase`` skips its tests when Chromium, chromedriver or the
 Python package of the tool is missing, and saves a screenshot, the page
-source and the browser console of every failing test into ``artifacts/`` at
-the top of the repository (or ``$GOCEPT_ARTIFACTS_DIR``).
+source and the browser console of every failing test into ``artifacts/``
+(or ``$GOCEPT_ARTIFACTS_DIR``), as the shipped ``BrowserTestCase`` does.
 """
 
-import os
 import pathlib
 import re
 import shutil
@@ -22,21 +22,10 @@ import time
 import unittest
 
 import plone.testing
-from examples.chromium import CHROMEDRIVER
-from examples.chromium import CHROMIUM
-from examples.chromium import FLAGS
-from examples.chromium import SELENIUM_ENVIRON
 
-# This file is packages/core/browser/browsers.py.
-REPOSITORY = pathlib.Path(__file__).resolve().parents[3]
+from gocept.httpserverlayer import browser as chromium
 
 TIMEOUT = 20  # seconds, for every wait on the browser
-
-
-def artifacts_dir():
-    """Return the directory that receives the evidence of failing tests."""
-    configured = os.environ.get("GOCEPT_ARTIFACTS_DIR")
-    return pathlib.Path(configured or REPOSITORY / "artifacts")
 
 
 class SeleniumBrowser:
@@ -45,18 +34,9 @@ class SeleniumBrowser:
     tool = "selenium"
 
     def __init__(self, profile, args=()):
-        from examples.browser import start_chrome
-        from selenium.webdriver.chrome.options import Options
-
-        options = Options()
-        options.binary_location = CHROMIUM
-        for flag in (*FLAGS, *args):
-            options.add_argument(flag)
-        options.add_argument(f"--user-data-dir={profile}")
-        options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-        self.driver = start_chrome(options)
+        # chromedriver gives Chromium a fresh profile of its own.
+        self.driver = chromium.start_selenium(args=args)
         self.driver.set_page_load_timeout(TIMEOUT)
-        self.console_lines = []
 
     def open(self, url):
         """Load ``url`` and wait until the page has loaded."""
@@ -119,12 +99,7 @@ class SeleniumBrowser:
 
     def console(self):
         """Return the console messages since the last call, as lines."""
-        self.console_lines.extend(
-            f"{entry['level']} {entry['message']}"
-            for entry in self.driver.get_log("browser")
-        )
-        lines, self.console_lines = self.console_lines, []
-        return lines
+        return chromium.console(self.driver)
 
     def reset(self):
         """Stop the page's scripts and forget its console messages."""
@@ -151,25 +126,14 @@ class PlaywrightBrowser:
         self.playwright = sync_playwright().start()
         try:
             self.context = self.playwright.chromium.launch_persistent_context(
-                profile,
-                executable_path=CHROMIUM,
-                headless=True,
-                args=[*FLAGS, *args],
+                profile, **chromium.playwright_launch_args(args=args)
             )
         except BaseException:
             self.playwright.stop()
             raise
         self.context.set_default_timeout(TIMEOUT * 1000)
         self.page = self.context.pages[0]
-        self.console_lines = []
-        self.page.on(
-            "console",
-            lambda msg: self.console_lines.append(f"{msg.type} {msg.text}"),
-        )
-        self.page.on(
-            "pageerror",
-            lambda error: self.console_lines.append(f"pageerror {error}"),
-        )
+        self.console_lines = chromium.collect_console(self.page)
 
     def open(self, url):
         self.page.goto(url)
@@ -206,15 +170,14 @@ class PlaywrightBrowser:
         return self.page.url
 
     def screenshot(self, path):
-        # Written here: with path= Playwright writes the file from a thread
-        # of its own, which zope.testrunner reports as left behind.
         pathlib.Path(path).write_bytes(self.page.screenshot())
 
     def page_source(self):
         return self.page.content()
 
     def console(self):
-        lines, self.console_lines = self.console_lines, []
+        lines = list(self.console_lines)
+        self.console_lines.clear()
         return lines
 
     def reset(self):
@@ -231,15 +194,7 @@ class PlaywrightBrowser:
 
 def _missing(tool):
     """Say what is missing to run ``tool``, or return None."""
-    missing = [p for p in (CHROMIUM,) if not os.path.exists(p)]
-    if tool == "selenium" and not os.path.exists(CHROMEDRIVER):
-        missing.append(CHROMEDRIVER)
-    module = {"selenium": "selenium", "playwright": "playwright"}[tool]
-    try:
-        __import__(module)
-    except ImportError:
-        missing.append(f"the Python package {module}")
-    return ", ".join(missing) or None
+    return chromium.missing(tool)
 
 
 class BrowserLayer(plone.testing.Layer):
@@ -268,8 +223,6 @@ class BrowserLayer(plone.testing.Layer):
                 file=sys.stderr,
             )
             return
-        self.saved_environ = {k: os.environ.get(k) for k in SELENIUM_ENVIRON}
-        os.environ.update(SELENIUM_ENVIRON)
         self.profile = tempfile.mkdtemp(prefix="gocept-chromium-")
         try:
             self["browser"] = self.factory(self.profile)
@@ -293,11 +246,6 @@ class BrowserLayer(plone.testing.Layer):
 
     def cleanUp(self):
         shutil.rmtree(self.profile, ignore_errors=True)
-        for key, value in self.saved_environ.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
 
 
 SELENIUM = BrowserLayer(SeleniumBrowser, name="Selenium", module=__name__)
@@ -318,8 +266,9 @@ def with_browsers(server_layer, module):
     }
 
 
-class BrowserTestCase(unittest.TestCase):
-    """A test that drives ``self.browser``, the browser of its layer."""
+class BrowserTestCase(chromium.BrowserTestCase):
+    """A test that drives ``self.browser``, the browser of its layer; the
+    shipped ``BrowserTestCase`` saves the artifacts of its failure."""
 
     def setUp(self):
         super().setUp()
@@ -333,38 +282,16 @@ class BrowserTestCase(unittest.TestCase):
     def url(self, path="/"):
         return f"http://{self.layer['http_address']}{path}"
 
-    def _callTestMethod(self, method):
-        # A private hook of unittest (Python 3.8 to 3.14), chosen because it
-        # sees the failure itself, while the browser still shows the page
-        # and before any tearDown has changed the state under test.
-        try:
-            super()._callTestMethod(method)
-        except unittest.SkipTest:
-            raise
-        except Exception:
-            self.save_artifacts()
-            raise
+    def artifact_browser(self):
+        browser = getattr(self, "browser", None)
+        return getattr(browser, "driver", None) or getattr(
+            browser, "page", None
+        )
 
     def artifact_stem(self):
         """Return the path of this test's artifacts, without suffix."""
-        return str(artifacts_dir() / re.sub(r"[^\w.-]", "_", self.id()))
-
-    def save_artifacts(self):
-        """Save a screenshot, the page source and the browser console."""
-        directory = artifacts_dir()
-        stem = self.artifact_stem()
-        try:
-            directory.mkdir(parents=True, exist_ok=True)
-            self.browser.screenshot(f"{stem}.png")
-            with open(f"{stem}.html", "w", encoding="utf-8") as f:
-                f.write(self.browser.page_source())
-            with open(f"{stem}.console.log", "w", encoding="utf-8") as f:
-                for line in self.browser.console():
-                    f.write(f"{line}\n")
-        except Exception as error:
-            print(f"\nCould not save artifacts: {error!r}", file=sys.stderr)
-        else:
-            print(f"\nArtifacts saved: {stem}.*", file=sys.stderr)
+        name = re.sub(r"[^\w.-]", "_", self.id())
+        return str(chromium.artifacts_dir() / name)
 
 
 def deadline(seconds):

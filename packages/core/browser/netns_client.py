@@ -38,7 +38,6 @@ def chromium(factory, url):
 
 
 def main(tool, url):
-    browsers.os.environ.update(browsers.SELENIUM_ENVIRON)
     try:
         if tool == "http":
             print(http(url))

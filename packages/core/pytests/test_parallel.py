@@ -10,6 +10,9 @@ import textwrap
 
 import pytest
 
+# Runs pytest sessions of its own: once, not again under -n (tox.ini).
+pytestmark = pytest.mark.whole_session
+
 pytest.importorskip("xdist")
 
 WORKERS_MODULE = textwrap.dedent(

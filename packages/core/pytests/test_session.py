@@ -4,6 +4,11 @@ an http_app. Each test runs a session of its own with pytester."""
 
 import textwrap
 
+import pytest
+
+# Runs pytest sessions of its own: once, not again under -n (tox.ini).
+pytestmark = pytest.mark.whole_session
+
 
 def test_one_server_for_the_session_an_app_per_test(pytester):
     pytester.makepyfile(
@@ -40,7 +45,10 @@ def test_one_server_for_the_session_an_app_per_test(pytester):
             """
         )
     )
-    result = pytester.runpytest_inprocess("-p", "no:cacheprovider")
+    # pytest-playwright cannot run a session inside its own (soft asserts).
+    result = pytester.runpytest_inprocess(
+        "-p", "no:cacheprovider", "-p", "no:playwright"
+    )
     result.assert_outcomes(passed=3)
 
 
@@ -88,7 +96,10 @@ def test_http_server_without_http_app_says_what_to_do(pytester):
             pass
         """
     )
-    result = pytester.runpytest_inprocess("-p", "no:cacheprovider")
+    # pytest-playwright cannot run a session inside its own (soft asserts).
+    result = pytester.runpytest_inprocess(
+        "-p", "no:cacheprovider", "-p", "no:playwright"
+    )
     result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines(["*define a fixture named http_app*"])
 

@@ -394,11 +394,6 @@ class CompatibilityTest(unittest.TestCase):
             FixupMiddleware(text_app("x"))
         self.assertIn("gocept.httpserverlayer.zope2", str(caught.exception))
 
-    def test_StaticFileRequestHandler_says_what_replaced_it(self):
-        with self.assertRaises(AttributeError) as caught:
-            gocept.httpserverlayer.static.StaticFileRequestHandler  # noqa: B018
-        self.assertIn("static.StaticFiles", str(caught.exception))
-
     def test_custom_layer_without_handler_says_what_to_pass(self):
         layer = gocept.httpserverlayer.custom.Layer(name="NoHandler")
         with self.assertRaises(Error) as caught:

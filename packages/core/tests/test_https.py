@@ -3,7 +3,6 @@
 import base64
 import hashlib
 import os
-import shutil
 import socket
 import ssl
 import tempfile
@@ -16,21 +15,15 @@ import wsgiref.simple_server
 
 import requests
 import selenium.common
-import selenium.webdriver
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
-from examples.browser import CHROMIUM
-from examples.browser import FLAGS
-from examples.browser import SELENIUM_ENVIRON
-from examples.browser import missing_binaries
-from examples.browser import start_chrome
-from selenium.webdriver.chrome.options import Options
 from support import captured_stderr
 from support import wait_idle
 
 import gocept.httpserverlayer.custom
 import gocept.httpserverlayer.static
 import gocept.httpserverlayer.wsgi
+from gocept.httpserverlayer import browser
 from gocept.httpserverlayer._server import Error
 
 TIMEOUT = 10
@@ -420,36 +413,18 @@ def tls_directories():
     }
 
 
-def chromium(*extra):
-    os.environ.update(SELENIUM_ENVIRON)
-    profile = tempfile.mkdtemp(prefix="gocept-chromium-")
-    options = Options()
-    options.binary_location = CHROMIUM
-    for flag in (*FLAGS, *extra):
-        options.add_argument(flag)
-    options.add_argument(f"--user-data-dir={profile}")
-    try:
-        driver = start_chrome(options)
-    except BaseException:
-        shutil.rmtree(profile, ignore_errors=True)
-        raise
-    return driver, profile
-
-
 class ChromiumTest(unittest.TestCase):
     layer = WSGI
 
     def setUp(self):
-        missing = missing_binaries()
+        missing = browser.missing("selenium")
         if missing:
             print(f"\nskipping Chromium HTTPS tests, not installed: {missing}")
-            self.skipTest(f"not installed: {', '.join(missing)}")
+            self.skipTest(f"not installed: {missing}")
 
     def open(self, *flags):
-        driver, profile = chromium(*flags)
-        self.addCleanup(shutil.rmtree, profile, ignore_errors=True)
+        driver = browser.start_selenium(args=flags)
         self.addCleanup(driver.quit)
-        driver.set_page_load_timeout(30)
         try:
             driver.get(self.layer["http_url"] + "/page")
         except selenium.common.WebDriverException as e:

@@ -108,3 +108,61 @@ class FailOnServerErrorsTest(unittest.TestCase):
             "False", GOCEPT_HTTP_FAIL_ON_SERVER_ERRORS="1"
         )
         self.assertIn("Ran 1 tests with 0 failures, 0 errors", output)
+
+
+class CannotFailTest(unittest.TestCase):
+    """Where no test can be found to fail, the layer says so once."""
+
+    def test_said_once_when_the_test_cannot_be_failed(self):
+        import threading
+
+        layer = gocept.httpserverlayer.wsgi.Layer(
+            wsgi_app=app, name="Unfailable"
+        )
+        layer.fail_on_server_errors = True
+        layer.setUp()
+        self.addCleanup(layer.tearDown)
+        with captured_stderr() as stderr:
+            for _ in range(2):
+                # No unittest test in the frames of another thread.
+                thread = threading.Thread(target=layer.testSetUp)
+                thread.start()
+                thread.join()
+                layer.testTearDown()
+        self.assertEqual(
+            "gocept.httpserverlayer: Layer test_server_errors.Unfailable:"
+            " fail_on_server_errors is on, but the test that runs is not a"
+            " unittest.TestCase run by zope.testrunner, nor a pytest test"
+            " with the gocept.httpserverlayer plugin: exceptions of the"
+            " server are reported, but cannot fail the test. Check"
+            " layer['http_errors'] in the test instead.\n",
+            stderr.getvalue(),
+        )
+
+
+class NotSetUpTest(unittest.TestCase):
+    """A resource read outside a set-up layer names the layer and the fix."""
+
+    def test_resource_of_a_layer_not_set_up(self):
+        layer = gocept.httpserverlayer.wsgi.Layer(wsgi_app=app, name="Idle")
+        with self.assertRaises(KeyError) as caught:
+            layer["http_address"]  # noqa: B018
+        self.assertIsInstance(
+            caught.exception, gocept.httpserverlayer.wsgi.Error
+        )
+        self.assertEqual(
+            "Layer test_server_errors.Idle is not set up, so it has no"
+            " resource 'http_address': run its tests under zope.testrunner,"
+            " or under pytest with zope.pytestlayer installed, which set up"
+            " the layer around them.",
+            str(caught.exception),
+        )
+        self.assertIsNone(layer.get("http_address"))
+        self.assertNotIn("http_port", layer)
+
+    def test_other_keys_stay_plain_key_errors(self):
+        with self.assertRaises(KeyError) as caught:
+            LAYER["no_such_resource"]  # noqa: B018
+        self.assertNotIsInstance(
+            caught.exception, gocept.httpserverlayer.wsgi.Error
+        )

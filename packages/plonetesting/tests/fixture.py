@@ -37,6 +37,25 @@ class Hello(BrowserView):
         return "Hello from Zope"
 
 
+class URL(BrowserView):
+    """Answers with the URL Zope computes for its context."""
+
+    __roles__ = None
+
+    def __call__(self):
+        return self.context.absolute_url()
+
+
+class GoToHello(BrowserView):
+    """Redirects to the context's hello view."""
+
+    __roles__ = None
+
+    def __call__(self):
+        self.request.response.redirect(self.context.absolute_url() + "/hello")
+        return ""
+
+
 class ZopeFixture(plone.testing.Layer):
     """A Manager user in the root user folder and two views.
 
@@ -52,7 +71,13 @@ class ZopeFixture(plone.testing.Layer):
         with plone.testing.zope.zopeApp() as app:
             app.acl_users.userFolderAddUser(*MANAGER, ["Manager"], [])
         plone.testing.zca.pushGlobalRegistry()
-        for name, view in [("broken", Broken), ("hello", Hello)]:
+        views = [
+            ("broken", Broken),
+            ("hello", Hello),
+            ("url", URL),
+            ("go", GoToHello),
+        ]
+        for name, view in views:
             zope.component.provideAdapter(
                 view,
                 (zope.interface.Interface, IDefaultBrowserLayer),

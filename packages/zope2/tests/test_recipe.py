@@ -3,6 +3,7 @@
 import base64
 import contextlib
 import io
+import ssl
 import unittest
 import urllib.error
 import urllib.request
@@ -124,7 +125,7 @@ class ZopeOverHTTPTest(unittest.TestCase):
     layer = HTTP_TESTING
 
     def open(self, path, data=None, headers=None, auth=None, method=None):
-        url = f"http://{self.layer['http_address']}{path}"
+        url = self.layer["http_url"] + path
         request = urllib.request.Request(
             url, data=data, headers=headers or {}, method=method
         )
@@ -132,7 +133,13 @@ class ZopeOverHTTPTest(unittest.TestCase):
             token = base64.b64encode(":".join(auth).encode()).decode()
             request.add_header("Authorization", f"Basic {token}")
         try:
-            with urllib.request.urlopen(request, timeout=10) as response:
+            # ca_bundle: set when the layer serves HTTPS (GOCEPT_HTTP_HTTPS)
+            trust = ssl.create_default_context(
+                cafile=self.layer.get("ca_bundle")
+            )
+            with urllib.request.urlopen(
+                request, timeout=10, context=trust
+            ) as response:
                 return response.status, response.read().decode()
         except urllib.error.HTTPError as error:
             return error.code, error.read().decode()

@@ -1,1 +1,2 @@
-Tested on CPython 3.11, 3.12 and 3.13, which the classifiers now name.
+The tests now run on CPython 3.12 and 3.13 as well as 3.11, the versions
+the classifiers name.

@@ -1,6 +1,7 @@
 """The Grok example of the documentation, over real HTTP."""
 
 import base64
+import ssl
 import unittest
 import urllib.error
 import urllib.parse
@@ -20,13 +21,19 @@ class GrokAppTest(unittest.TestCase):
         transaction.commit()
 
     def open(self, path, login=None):
-        url = f"http://{self.layer['http_address']}/notes/{path}"
+        url = f"{self.layer['http_url']}/notes/{path}"
         request = urllib.request.Request(url)
         if login:
             token = base64.b64encode(login.encode()).decode()
             request.add_header("Authorization", f"Basic {token}")
         try:
-            with urllib.request.urlopen(request, timeout=30) as response:
+            # ca_bundle: set when the layer serves HTTPS (GOCEPT_HTTP_HTTPS)
+            trust = ssl.create_default_context(
+                cafile=self.layer.get("ca_bundle")
+            )
+            with urllib.request.urlopen(
+                request, timeout=30, context=trust
+            ) as response:
                 return response.status, response.read().decode()
         except urllib.error.HTTPError as error:
             return error.code, error.read().decode()

@@ -2,6 +2,7 @@
 
 import base64
 import concurrent.futures
+import ssl
 import unittest
 import urllib.error
 import urllib.parse
@@ -17,7 +18,7 @@ EDITOR = ("editor", "secret")
 
 
 def open_url(layer, path, auth=None, **params):
-    url = f"http://{layer['http_address']}/{path}"
+    url = f"{layer['http_url']}/{path}"
     if params:
         url += "?" + urllib.parse.urlencode(params)
     request = urllib.request.Request(url)
@@ -25,7 +26,11 @@ def open_url(layer, path, auth=None, **params):
         token = base64.b64encode(":".join(auth).encode()).decode()
         request.add_header("Authorization", f"Basic {token}")
     try:
-        with urllib.request.urlopen(request, timeout=30) as response:
+        # ca_bundle: set when the layer serves HTTPS (GOCEPT_HTTP_HTTPS).
+        trust = ssl.create_default_context(cafile=layer.get("ca_bundle"))
+        with urllib.request.urlopen(
+            request, timeout=30, context=trust
+        ) as response:
             return response.status, response.read().decode()
     except urllib.error.HTTPError as error:
         return error.code, error.read().decode()

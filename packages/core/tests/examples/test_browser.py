@@ -1,22 +1,23 @@
 """Point a real headless Chromium at pages served by the layers.
 
-The first page fetches six resources at once, which the server must serve
-concurrently; the second loads an ES module and a stylesheet from
-``STATIC_FILES``, which Chromium only uses when their MIME types are right.
+``browser.SeleniumLayer`` (the ``selenium`` extra) starts Debian's headless
+Chromium once for the tests of the layers built on it, and resets it after
+each test; ``browser.BrowserTestCase`` saves a screenshot, the page and the
+browser console of a failing test into ``artifacts/``. The first page
+fetches six resources at once, which the server must serve concurrently;
+the second loads an ES module and a stylesheet from ``STATIC_FILES``, which
+Chromium only uses when their MIME types are right.
 """
 
 import os.path
 import threading
 
-import plone.testing
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.wait import WebDriverWait
 
 import gocept.httpserverlayer.static
 import gocept.httpserverlayer.wsgi
-
-from .browser import WEBDRIVER
-from .browser import BrowserTestCase
+from gocept.httpserverlayer import browser
 
 PAGE = """\
 <!DOCTYPE html>
@@ -77,22 +78,23 @@ HTTP_LAYER = gocept.httpserverlayer.wsgi.Layer(
 )
 HTTP_LAYER.wsgi_app = app
 
-BROWSER_LAYER = plone.testing.Layer(
-    bases=(HTTP_LAYER, WEBDRIVER),
-    name="ConcurrentBrowserLayer",
-    module=__name__,
+# The browser layer on the server layer: setUp starts Chromium after the
+# server, and the tests get both.
+BROWSER_LAYER = browser.SeleniumLayer(
+    bases=(HTTP_LAYER,), name="ConcurrentBrowserLayer", module=__name__
 )
 
 
-class ConcurrentFetchTest(BrowserTestCase):
+class ConcurrentFetchTest(browser.BrowserTestCase):
     layer = BROWSER_LAYER
 
     def setUp(self):
         super().setUp()
+        self.driver = self.layer["webdriver"]
         BARRIER.reset()
 
     def test_six_resources_are_served_at_once(self):
-        self.driver.get(f"http://{self.layer['http_address']}/")
+        self.driver.get(self.layer["http_url"] + "/")
         results = self.driver.find_element(By.ID, "results")
         state = WebDriverWait(self.driver, 20).until(
             lambda driver: results.get_attribute("data-state"),
@@ -124,15 +126,19 @@ document.body.dataset.module = "ran";
 
 STYLE_CSS = "#greeting { color: rgb(0, 128, 0); }\n"
 
-STATIC_BROWSER_LAYER = plone.testing.Layer(
-    bases=(gocept.httpserverlayer.static.STATIC_FILES, WEBDRIVER),
+STATIC_BROWSER_LAYER = browser.SeleniumLayer(
+    bases=(gocept.httpserverlayer.static.STATIC_FILES,),
     name="StaticFilesBrowserLayer",
     module=__name__,
 )
 
 
-class StaticFilesTest(BrowserTestCase):
+class StaticFilesTest(browser.BrowserTestCase):
     layer = STATIC_BROWSER_LAYER
+
+    def setUp(self):
+        super().setUp()
+        self.driver = self.layer["webdriver"]
 
     def write(self, name, text):
         path = os.path.join(self.layer["documentroot"], name)
@@ -143,7 +149,7 @@ class StaticFilesTest(BrowserTestCase):
         self.write("index.html", INDEX_HTML)
         self.write("app.mjs", APP_MJS)
         self.write("style.css", STYLE_CSS)
-        self.driver.get(f"http://{self.layer['http_address']}/index.html")
+        self.driver.get(self.layer["http_url"] + "/index.html")
         WebDriverWait(self.driver, 20).until(
             lambda driver: driver.execute_script(
                 "return document.body.dataset.module"

@@ -4,6 +4,7 @@ This handler records every POST it receives, so the test can check what a
 client under test sent to the server.
 """
 
+import ssl
 import unittest
 import urllib.parse
 import urllib.request
@@ -43,10 +44,11 @@ class CustomHandlerTest(unittest.TestCase):
         self.layer["request_handler"].posts_received.clear()
 
     def test_post_is_recorded(self):
-        address = self.layer["http_address"]
         data = urllib.parse.urlencode({"foo": "bar"}).encode("ascii")
-        url = f"http://{address}/form"
-        with urllib.request.urlopen(url, data) as response:
+        # ca_bundle is set when the layer serves HTTPS (GOCEPT_HTTP_HTTPS=1).
+        trust = ssl.create_default_context(cafile=self.layer.get("ca_bundle"))
+        url = self.layer["http_url"] + "/form"
+        with urllib.request.urlopen(url, data, context=trust) as response:
             self.assertEqual(b"Thank you", response.read())
         [post] = self.layer["request_handler"].posts_received
         self.assertEqual("/form", post["path"])

@@ -1,22 +1,13 @@
 """Serve HTTPS and make urllib, requests and Chromium trust exactly it."""
 
-import os
-import shutil
 import ssl
-import tempfile
 import unittest
 import urllib.request
 
 import requests
-from selenium.webdriver.chrome.options import Options
 
 import gocept.httpserverlayer.wsgi
-
-from .browser import CHROMIUM
-from .browser import FLAGS
-from .browser import SELENIUM_ENVIRON
-from .browser import missing_binaries
-from .browser import start_chrome
+from gocept.httpserverlayer import browser
 
 
 def app(environ, start_response):
@@ -48,28 +39,18 @@ class HTTPSClientTest(unittest.TestCase):
         self.assertIn("served over https", response.text)
 
 
-class HTTPSChromiumTest(unittest.TestCase):
-    layer = HTTPS_LAYER
+# A browser layer on an HTTPS layer trusts the layer's certificate (its
+# ca_spki_hash, through --ignore-certificate-errors-spki-list), and no
+# other invalid one.
+CHROMIUM_LAYER = browser.SeleniumLayer(
+    bases=(HTTPS_LAYER,), name="HTTPSChromium"
+)
 
-    def setUp(self):
-        if missing_binaries():
-            self.skipTest(f"not installed: {', '.join(missing_binaries())}")
-        os.environ.update(SELENIUM_ENVIRON)
-        profile = tempfile.mkdtemp()
-        self.addCleanup(shutil.rmtree, profile, ignore_errors=True)
-        options = Options()
-        options.binary_location = CHROMIUM
-        for flag in FLAGS:
-            options.add_argument(flag)
-        options.add_argument(f"--user-data-dir={profile}")
-        # Trust this server's certificate, and no other bad one.
-        options.add_argument(
-            "--ignore-certificate-errors-spki-list="
-            + self.layer["ca_spki_hash"]
-        )
-        self.driver = start_chrome(options)
-        self.addCleanup(self.driver.quit)
+
+class HTTPSChromiumTest(unittest.TestCase):
+    layer = CHROMIUM_LAYER
 
     def test_page(self):
-        self.driver.get(self.layer["http_url"] + "/")
-        self.assertEqual("served over https", self.driver.title)
+        driver = self.layer["webdriver"]
+        driver.get(self.layer["http_url"] + "/")
+        self.assertEqual("served over https", driver.title)

@@ -5,6 +5,7 @@ the ``host`` attribute for one layer, as here.
 """
 
 import socket
+import ssl
 import unittest
 import urllib.request
 
@@ -38,5 +39,8 @@ class IPv6Example(unittest.TestCase):
     def test_address_is_bracketed(self):
         address = self.layer["http_address"]
         self.assertEqual(f"[::1]:{self.layer['http_port']}", address)
-        with urllib.request.urlopen(f"http://{address}/") as response:
+        # ca_bundle is set when the layer serves HTTPS (GOCEPT_HTTP_HTTPS=1).
+        trust = ssl.create_default_context(cafile=self.layer.get("ca_bundle"))
+        url = self.layer["http_url"] + "/"
+        with urllib.request.urlopen(url, context=trust) as response:
             self.assertEqual(b"::1", response.read())

@@ -5,6 +5,7 @@ assertions say what the server received instead when they fail, with the
 near misses (here, a request for ``/app.mjs`` would be one for ``/app.js``).
 """
 
+import ssl
 import unittest
 import urllib.request
 
@@ -18,8 +19,10 @@ class RequestRecordExample(unittest.TestCase):
         root = self.layer["documentroot"]
         with open(f"{root}/app.js", "w") as f:
             f.write("console.log('hello');")
-        url = f"http://{self.layer['http_address']}/app.js?v=1"
-        urllib.request.urlopen(url).close()
+        # ca_bundle is set when the layer serves HTTPS (GOCEPT_HTTP_HTTPS=1).
+        trust = ssl.create_default_context(cafile=self.layer.get("ca_bundle"))
+        url = self.layer["http_url"] + "/app.js?v=1"
+        urllib.request.urlopen(url, context=trust).close()
 
         requests = self.layer["http_requests"]
         found = requests.assert_requested("GET", "/app.js", status=200)

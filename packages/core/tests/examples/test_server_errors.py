@@ -7,6 +7,7 @@ the application raised fails with the server's traceback.
 """
 
 import io
+import ssl
 import sys
 import unittest
 import urllib.error
@@ -28,11 +29,13 @@ class ServerErrorsExample(unittest.TestCase):
     layer = ERRORS_LAYER
 
     def test_the_traceback_is_attached_to_the_test(self):
-        url = f"http://{self.layer['http_address']}/"
+        # ca_bundle is set when the layer serves HTTPS (GOCEPT_HTTP_HTTPS=1).
+        trust = ssl.create_default_context(cafile=self.layer.get("ca_bundle"))
+        url = self.layer["http_url"] + "/"
         stderr, sys.stderr = sys.stderr, io.StringIO()  # keep output quiet
         try:
             with self.assertRaises(urllib.error.HTTPError) as caught:
-                urllib.request.urlopen(url)
+                urllib.request.urlopen(url, context=trust)
         finally:
             sys.stderr = stderr
         self.assertEqual(500, caught.exception.code)

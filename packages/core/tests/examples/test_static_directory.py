@@ -4,6 +4,7 @@ The layer only reads from the directory: nothing in it is changed or removed.
 """
 
 import os.path
+import ssl
 import unittest
 import urllib.request
 
@@ -20,9 +21,10 @@ class StaticDirectoryTest(unittest.TestCase):
     layer = HTTP_LAYER
 
     def fetch(self, path):
-        address = self.layer["http_address"]
-        url = f"http://{address}{path}"
-        with urllib.request.urlopen(url) as response:
+        # ca_bundle is set when the layer serves HTTPS (GOCEPT_HTTP_HTTPS=1).
+        trust = ssl.create_default_context(cafile=self.layer.get("ca_bundle"))
+        url = self.layer["http_url"] + path
+        with urllib.request.urlopen(url, context=trust) as response:
             return response.read().decode("utf-8")
 
     def test_index_html_is_served_for_the_root(self):

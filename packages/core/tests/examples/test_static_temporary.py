@@ -6,6 +6,7 @@ starts with a clean directory.
 
 import os
 import os.path
+import ssl
 import unittest
 import urllib.request
 
@@ -22,9 +23,10 @@ class StaticTemporaryTest(unittest.TestCase):
 
     def test_a_file_written_in_a_test_is_served(self):
         self.write("first.txt", "Hello world")
-        address = self.layer["http_address"]
-        url = f"http://{address}/first.txt"
-        with urllib.request.urlopen(url) as response:
+        # ca_bundle is set when the layer serves HTTPS (GOCEPT_HTTP_HTTPS=1).
+        trust = ssl.create_default_context(cafile=self.layer.get("ca_bundle"))
+        url = self.layer["http_url"] + "/first.txt"
+        with urllib.request.urlopen(url, context=trust) as response:
             self.assertEqual(b"Hello world", response.read())
 
     def test_files_of_other_tests_are_gone(self):

@@ -1,8 +1,10 @@
 """Serve a WSGI application that is set as an attribute of the layer.
 
-Tests in this layer reach the application at ``http://localhost:PORT/``.
+Tests in this layer reach the application at the ``http_url`` resource,
+``http://localhost:PORT`` (``https://`` when the layer serves HTTPS).
 """
 
+import ssl
 import unittest
 import urllib.request
 
@@ -24,7 +26,8 @@ class WSGIAttributeTest(unittest.TestCase):
     layer = HTTP_LAYER
 
     def test_app_answers(self):
-        address = self.layer["http_address"]
-        url = f"http://{address}/"
-        with urllib.request.urlopen(url) as response:
+        # ca_bundle is set when the layer serves HTTPS (GOCEPT_HTTP_HTTPS=1).
+        trust = ssl.create_default_context(cafile=self.layer.get("ca_bundle"))
+        url = self.layer["http_url"] + "/"
+        with urllib.request.urlopen(url, context=trust) as response:
             self.assertEqual(b"Hello world", response.read())

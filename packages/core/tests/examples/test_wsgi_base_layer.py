@@ -4,6 +4,7 @@ A layer puts the application into its ``wsgi_app`` resource; the HTTP layer
 built on top of it serves whatever it finds there.
 """
 
+import ssl
 import unittest
 import urllib.request
 
@@ -36,7 +37,8 @@ class WSGIBaseLayerTest(unittest.TestCase):
     layer = HTTP_LAYER
 
     def test_app_answers(self):
-        address = self.layer["http_address"]
-        url = f"http://{address}/"
-        with urllib.request.urlopen(url) as response:
+        # ca_bundle is set when the layer serves HTTPS (GOCEPT_HTTP_HTTPS=1).
+        trust = ssl.create_default_context(cafile=self.layer.get("ca_bundle"))
+        url = self.layer["http_url"] + "/"
+        with urllib.request.urlopen(url, context=trust) as response:
             self.assertEqual(b"Hello world", response.read())

@@ -9,6 +9,7 @@ the usual integration and functional layers, and a layer with
 import plone.app.testing
 import plone.testing
 
+from gocept.httpserverlayer import browser
 from gocept.httpserverlayer.plonetesting import HTTP_SERVER
 
 # What the add-on's configure.zcml would register; a real add-on loads it
@@ -18,6 +19,8 @@ ZCML = """\
            xmlns:browser="http://namespaces.zope.org/browser">
   <include package="Products.Five" file="meta.zcml" />
   <browser:page name="broken" for="*" class="plonesite.views.Broken"
+                permission="zope2.View" />
+  <browser:page name="go-home" for="*" class="plonesite.views.GoHome"
                 permission="zope2.View" />
 </configure>
 """
@@ -51,4 +54,18 @@ MY_ADDON_HTTP_TESTING = plone.app.testing.FunctionalTesting(
 # ``request`` and the server's, but no ``portal``.
 MY_ADDON_HTTP = plone.testing.Layer(
     bases=(MY_ADDON_FIXTURE, HTTP_SERVER), name="MyAddon:HTTPOnly"
+)
+
+# A headless Chromium on the site over HTTP, through Selenium or Playwright
+# (gocept.httpserverlayer[selenium] or [playwright]): started once, reset
+# after each test. A browser layer trusts the certificate of the server
+# under it when that serves HTTPS (GOCEPT_HTTP_HTTPS=1).
+MY_ADDON_SELENIUM = browser.SeleniumLayer(
+    bases=(MY_ADDON_HTTP_TESTING,),
+    name="MyAddon:Selenium",
+    module=__name__,
+    chromium_args=["--window-size=1280,1024"],
+)
+MY_ADDON_PLAYWRIGHT = browser.PlaywrightLayer(
+    bases=(MY_ADDON_HTTP_TESTING,), name="MyAddon:Playwright", module=__name__
 )

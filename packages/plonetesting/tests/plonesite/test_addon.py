@@ -4,25 +4,20 @@ import contextlib
 import io
 import unittest
 
-import plone.testing
 import transaction
 from plone.app.testing import TEST_USER_ID
 from plone.app.testing import TEST_USER_NAME
-from plone.app.testing import TEST_USER_PASSWORD
 from plone.app.testing import setRoles
 from selenium.webdriver.common.by import By
-from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import WebDriverWait
 from support import request
 
+from gocept.httpserverlayer import browser
+from gocept.httpserverlayer.plonetesting import log_in
 from plonesite.addon import MY_ADDON_HTTP
 from plonesite.addon import MY_ADDON_HTTP_TESTING
-from plonesite.browser import WEBDRIVER
-
-BROWSER_TESTING = plone.testing.Layer(
-    bases=(MY_ADDON_HTTP_TESTING, WEBDRIVER), name="MyAddon:Browser"
-)
+from plonesite.addon import MY_ADDON_SELENIUM
 
 
 def add_document(portal, title):
@@ -70,26 +65,21 @@ class HTTPOnlyTest(unittest.TestCase):
             self.assertEqual(500, request(self.layer, "/plone/@@broken")[0])
 
 
-class BrowserTest(unittest.TestCase):
-    layer = BROWSER_TESTING
+class BrowserTest(browser.BrowserTestCase):
+    layer = MY_ADDON_SELENIUM
 
     def setUp(self):
         self.driver = self.layer["webdriver"]
         self.wait = WebDriverWait(self.driver, 30)
-        self.url = f"http://{self.layer['http_address']}/plone"
-        add_document(self.layer["portal"], "Before")
+        portal = self.layer["portal"]
+        self.url = portal.absolute_url()
+        add_document(portal, "Before")
         transaction.commit()
 
     def log_in(self):
-        self.driver.get(f"{self.url}/login")
-        self.driver.find_element(By.NAME, "__ac_name").send_keys(
-            TEST_USER_NAME
-        )
-        # Enter submits the form through its first button, "Log in", as a
-        # user would.
-        self.driver.find_element(By.NAME, "__ac_password").send_keys(
-            TEST_USER_PASSWORD + Keys.ENTER
-        )
+        # plone.session's cookie, made in the test: no login form.
+        log_in(self.driver, self.layer["portal"], TEST_USER_NAME)
+        self.driver.get(self.url)
         self.wait.until(
             expected_conditions.presence_of_element_located(
                 (By.ID, "personaltools-logout")
@@ -113,6 +103,11 @@ class BrowserTest(unittest.TestCase):
         self.log_in()
         title = self.edit_title()
         self.assertEqual("Before", title.get_attribute("value"))
+
+    def test_no_test_inherits_a_login(self):
+        # Run after (or before) the others: the browser forgot the cookie.
+        self.driver.get(f"{self.url}/doc/edit")
+        self.assertIn("login", self.driver.current_url)
 
     def assert_browser_change_is_seen_then_gone(self):
         # Both tests run this: the second proves that the first one's

@@ -16,7 +16,9 @@ __path__ = extend_path(__path__, __name__)
 
 __version__ = "5.0.dev0"
 
+from gocept.httpserverlayer._payload import Fields  # noqa: E402
+from gocept.httpserverlayer._payload import Upload  # noqa: E402
 from gocept.httpserverlayer._records import Request  # noqa: E402
 from gocept.httpserverlayer._records import RequestLog  # noqa: E402
 
-__all__ = ["Request", "RequestLog", "__version__"]
+__all__ = ["Fields", "Request", "RequestLog", "Upload", "__version__"]

@@ -26,6 +26,7 @@ from gocept.httpserverlayer._body import EMPTY_INPUT
 from gocept.httpserverlayer._body import BadRequest
 from gocept.httpserverlayer._body import ChunkedInput
 from gocept.httpserverlayer._body import LengthInput
+from gocept.httpserverlayer._capture import record_body
 from gocept.httpserverlayer._records import Request
 from gocept.httpserverlayer._records import ServerError
 from gocept.httpserverlayer._report import report_exception
@@ -664,6 +665,11 @@ def serve_wsgi(connection: Connection, server: Server) -> None:
                     method, environ["REQUEST_URI"], 0, None, head[3]
                 )
                 exchange.records = server.records
+                if body is not EMPTY_INPUT:
+                    # The record keeps a bounded copy of the body.
+                    environ["wsgi.input"] = body = record_body(
+                        body, exchange.pending, server.records.max_body, expect
+                    )
             if not server.gate.is_set() and not server.wait_for_test(
                 connection
             ):

@@ -11,9 +11,12 @@ from typing import Any
 
 import plone.testing
 
+from gocept.httpserverlayer import _report
 from gocept.httpserverlayer._http import serve_wsgi
 from gocept.httpserverlayer._records import RequestLog
+from gocept.httpserverlayer._records import describe_errors
 from gocept.httpserverlayer._report import verbose_logging
+from gocept.httpserverlayer._report import warn
 from gocept.httpserverlayer._server import Error
 from gocept.httpserverlayer._server import Handler
 from gocept.httpserverlayer._server import Server
@@ -103,15 +106,36 @@ def _running_test() -> unittest.TestCase | None:
 def _fail_on_server_errors(server: Server) -> None:
     """A test cleanup: fail with the tracebacks the server caught."""
     errors = list(server.errors)
-    if not errors:
-        return
-    parts = [
-        f"The HTTP server caught {len(errors)} exception(s) during this"
-        " test (fail_on_server_errors is on):"
-    ]
-    for error in errors:
-        parts.append(f"While serving {error.request}:\n{error.traceback}")
-    raise AssertionError("\n".join(parts))
+    if errors:
+        why = " (fail_on_server_errors is on)"
+        raise AssertionError(describe_errors(errors, why))
+
+
+# Resources of every server layer: removed at tearDown, and named in the
+# error of a read outside a set-up layer.
+_SERVER_RESOURCES = frozenset(
+    {
+        "http_requests",
+        "http_errors",
+        "httpd",
+        "httpd_thread",
+        "http_host",
+        "http_port",
+        "http_address",
+        "http_scheme",
+        "http_url",
+        "ca_bundle",
+        "ca_spki_hash",
+    }
+)
+
+
+class LayerNotSetUp(Error, KeyError):
+    """A layer's resource was read while the layer was not set up."""
+
+    def __str__(self) -> str:
+        # KeyError would show the message as a quoted repr.
+        return str(self.args[0])
 
 
 class ServerLayer(plone.testing.Layer):
@@ -166,6 +190,7 @@ class ServerLayer(plone.testing.Layer):
     #: Seconds a client has for its TLS handshake (HTTPS only).
     handshake_timeout: float = 10.0
     _tls: TLS | None = None
+    _said_cannot_fail = False
 
     def __init__(
         self,
@@ -187,6 +212,19 @@ class ServerLayer(plone.testing.Layer):
             if count > 1:
                 name = f"{name}-{count}"
         super().__init__(bases=bases, name=name, module=module)
+
+    def __getitem__(self, key: str) -> Any:
+        try:
+            return super().__getitem__(key)
+        except KeyError:
+            if key not in _SERVER_RESOURCES or self.get("httpd") is not None:
+                raise
+        raise LayerNotSetUp(
+            f"Layer {self.__module__}.{self.__name__} is not set up, so it"
+            f" has no resource {key!r}: run its tests under zope.testrunner,"
+            " or under pytest with zope.pytestlayer installed, which set"
+            " up the layer around them."
+        )
 
     @property
     def host(self) -> str:
@@ -329,6 +367,17 @@ class ServerLayer(plone.testing.Layer):
             test = _running_test()
             if test is not None:
                 test.addCleanup(_fail_on_server_errors, server)
+            elif not _report.pytest_fails_tests and not self._said_cannot_fail:
+                self._said_cannot_fail = True
+                warn(
+                    f"Layer {self.__module__}.{self.__name__}:"
+                    " fail_on_server_errors is on, but the test that runs"
+                    " is not a unittest.TestCase run by zope.testrunner,"
+                    " nor a pytest test with the gocept.httpserverlayer"
+                    " plugin: exceptions of the server are reported, but"
+                    " cannot fail the test. Check layer['http_errors'] in"
+                    " the test instead."
+                )
         server.top_up()
         server.release()
 
@@ -354,19 +403,7 @@ class ServerLayer(plone.testing.Layer):
             if thread.ident is not None:
                 thread.join(self.shutdown_timeout)
         finally:
-            for key in (
-                "http_requests",
-                "http_errors",
-                "httpd",
-                "httpd_thread",
-                "http_host",
-                "http_port",
-                "http_address",
-                "http_scheme",
-                "http_url",
-                "ca_bundle",
-                "ca_spki_hash",
-            ):
+            for key in _SERVER_RESOURCES:
                 try:
                     del self[key]
                 except KeyError:

@@ -21,6 +21,10 @@ log.addHandler(logging.NullHandler())
 
 _TRUE = {"1", "true", "yes", "on"}
 
+#: Set while the pytest plugin runs: it fails the tests that a layer's
+#: server caught exceptions during (under zope.pytestlayer).
+pytest_fails_tests = False
+
 
 def verbose_logging() -> bool:
     """Tell whether GOCEPT_HTTP_VERBOSE_LOGGING asks for request log lines.

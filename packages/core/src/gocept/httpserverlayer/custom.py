@@ -9,6 +9,7 @@ from __future__ import annotations
 import http.server
 from typing import Any
 
+from gocept.httpserverlayer._capture import TeeReader
 from gocept.httpserverlayer._layer import ServerLayer
 from gocept.httpserverlayer._records import Request
 from gocept.httpserverlayer._report import request_line
@@ -41,6 +42,11 @@ class RequestHandler(http.server.BaseHTTPRequestHandler):
 
     default_request_version = "HTTP/1.0"
 
+    def setup(self) -> None:
+        super().setup()
+        # Copies each request's body into the layer's record.
+        self.rfile = TeeReader(self.rfile)  # type: ignore[assignment]
+
     def send_error(
         self, code: int, message: str | None = None, explain: str | None = None
     ) -> None:
@@ -72,6 +78,9 @@ class RequestHandler(http.server.BaseHTTPRequestHandler):
                 " Transfer-Encoding.",
             )
             return False
+        records = getattr(self.server, "records", None)
+        if records is not None and isinstance(self.rfile, TeeReader):
+            self.rfile.start(records.max_body)
         return True
 
     def log_request(
@@ -82,20 +91,33 @@ class RequestHandler(http.server.BaseHTTPRequestHandler):
         if records is not None and str(code).isdigit():
             # An error found while parsing the request comes before the
             # handler has its command, path or headers.
-            records.add(
-                Request(
-                    getattr(self, "command", None) or "",
-                    getattr(self, "path", None) or "",
-                    int(code),
-                    None,
-                    getattr(self, "headers", None),
-                )
+            request = Request(
+                getattr(self, "command", None) or "",
+                getattr(self, "path", None) or "",
+                int(code),
+                None,
+                getattr(self, "headers", None),
             )
+            if isinstance(self.rfile, TeeReader):
+                # What the handler read of the body before it answered.
+                body, request.body_truncated = self.rfile.stop()
+                request._capture = _Kept(body)
+            records.add(request)
         super().log_request(code, size)
 
     def log_message(self, format: str, *args: Any) -> None:
         if verbose_logging():
             request_line(f"{self.address_string()} {format % args}")
+
+
+class _Kept:
+    """A body copied before the record was made: nothing left to read."""
+
+    def __init__(self, kept: bytes) -> None:
+        self.kept = kept
+
+    def complete(self) -> None:
+        pass
 
 
 class Layer(ServerLayer):

@@ -7,6 +7,8 @@ directory at setUp, empties it before every test and removes it at tearDown.
 
 from __future__ import annotations
 
+import http
+import http.server
 import os
 import shutil
 import tempfile
@@ -16,8 +18,15 @@ from gocept.httpserverlayer._http import serve_wsgi
 from gocept.httpserverlayer._layer import ServerLayer
 from gocept.httpserverlayer._server import Error
 from gocept.httpserverlayer._static import StaticFiles
+from gocept.httpserverlayer.custom import RequestHandler
 
-__all__ = ["STATIC_FILES", "TEMPORARY", "Layer", "StaticFiles"]
+__all__ = [
+    "STATIC_FILES",
+    "TEMPORARY",
+    "Layer",
+    "StaticFileRequestHandler",
+    "StaticFiles",
+]
 
 
 class _Temporary:
@@ -115,12 +124,44 @@ class Layer(ServerLayer):
 STATIC_FILES = Layer(name="STATIC_FILES", module=__name__)
 
 
-def __getattr__(name: str) -> Any:
-    if name == "StaticFileRequestHandler":
-        raise AttributeError(
-            "gocept.httpserverlayer.static.StaticFileRequestHandler was"
-            " removed in 5.0: static.Layer serves files through the WSGI"
-            " application static.StaticFiles; serve your own handler with"
-            " custom.Layer."
-        )
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+class StaticFileRequestHandler(
+    RequestHandler, http.server.SimpleHTTPRequestHandler
+):
+    """The request handler of 4.x's static layer, for :class:`custom.Layer
+    <gocept.httpserverlayer.custom.Layer>`.
+
+    Serves the files under the class attribute ``documentroot``: set it on
+    a subclass (or on this class, as 4.x's static layer did) and serve the
+    class with ``custom.Layer(MyHandler)``. Nothing outside the document
+    root is served: ``..`` stays inside, and a symbolic link that leads out
+    of it gives 404. It logs as
+    :class:`~gocept.httpserverlayer.custom.RequestHandler` does: a line per
+    request only with GOCEPT_HTTP_VERBOSE_LOGGING set.
+
+    .. versionchanged:: 5.0
+       :class:`Layer` no longer uses it: it serves :class:`StaticFiles`
+       (MIME types, byte ranges, conditional GET). Symbolic links out of
+       the document root give 404.
+    """
+
+    #: The directory to serve; None until set.
+    documentroot: str | None = None
+
+    def __init__(self, *args: Any, **kw: Any) -> None:
+        if self.documentroot is None:
+            raise Error(
+                f"{type(self).__name__}.documentroot is not set: set it to"
+                " the directory to serve before the layer serves the"
+                " handler class."
+            )
+        kw["directory"] = os.fspath(self.documentroot)
+        super().__init__(*args, **kw)
+
+    def send_head(self) -> Any:
+        """Answer 404 for a path that leads out of the document root."""
+        root = os.path.realpath(self.directory)
+        path = os.path.realpath(self.translate_path(self.path))
+        if path != root and not path.startswith(root + os.sep):
+            self.send_error(http.HTTPStatus.NOT_FOUND, "File not found")
+            return None
+        return super().send_head()

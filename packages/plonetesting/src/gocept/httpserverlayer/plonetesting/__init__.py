@@ -9,9 +9,12 @@ Mix :data:`HTTP_SERVER` into a layer with a Zope or Plone fixture::
 Importing this package changes no setting of plone.testing.
 """
 
+from gocept.httpserverlayer.plonetesting._browser import auth_cookie
+from gocept.httpserverlayer.plonetesting._browser import log_in
 from gocept.httpserverlayer.plonetesting._layer import HTTP_SERVER
 from gocept.httpserverlayer.plonetesting._layer import ZOPE_FUNCTIONAL
 from gocept.httpserverlayer.plonetesting._layer import CurrentRegistry
+from gocept.httpserverlayer.plonetesting._layer import Error
 from gocept.httpserverlayer.plonetesting._layer import HTTPServer
 from gocept.httpserverlayer.plonetesting._layer import zope_wsgi_app
 
@@ -21,7 +24,10 @@ __all__ = [
     "HTTP_SERVER",
     "ZOPE_FUNCTIONAL",
     "CurrentRegistry",
+    "Error",
     "HTTPServer",
     "__version__",
+    "auth_cookie",
+    "log_in",
     "zope_wsgi_app",
 ]

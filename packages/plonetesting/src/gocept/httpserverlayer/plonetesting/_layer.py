@@ -2,12 +2,33 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable
 from typing import Any
 
 import plone.testing.zope
 
 import gocept.httpserverlayer.wsgi
 from gocept.httpserverlayer.zope2 import FixupMiddleware
+
+# Plone's own names for the test server's host and port (plone.testing's
+# WSGI_SERVER reads them, plone.app.robotframework set-ups set them), the
+# first one set wins; GOCEPT_HTTP_APP_HOST and GOCEPT_HTTP_APP_PORT win over
+# both.
+PLONE_HOST_VARIABLES = ("WSGI_SERVER_HOST", "ZSERVER_HOST")
+PLONE_PORT_VARIABLES = ("WSGI_SERVER_PORT", "ZSERVER_PORT")
+
+
+class Error(Exception):
+    """Base class of the errors of gocept.httpserverlayer.plonetesting."""
+
+
+def _plone_setting(names: tuple[str, ...]) -> tuple[str, str] | None:
+    for name in names:
+        value = os.environ.get(name, "").strip()
+        if value:
+            return name, value
+    return None
 
 
 class CurrentRegistry:
@@ -79,6 +100,49 @@ class HTTPServer(gocept.httpserverlayer.wsgi.Layer):
     """
 
     @property
+    def host(self) -> str:
+        """Host name to listen on and to advertise: the attribute if set,
+        else ``GOCEPT_HTTP_APP_HOST``, else Plone's ``WSGI_SERVER_HOST``,
+        else ``ZSERVER_HOST``, else ``localhost``."""
+        if (
+            self.__dict__.get("_host")
+            or os.environ.get("GOCEPT_HTTP_APP_HOST", "").strip()
+        ):
+            return str(super().host)
+        plone = _plone_setting(PLONE_HOST_VARIABLES)
+        return plone[1] if plone else "localhost"
+
+    @host.setter
+    def host(self, value: str) -> None:
+        self.__dict__["_host"] = value
+
+    @property
+    def port(self) -> int:
+        """Port to listen on: the attribute if set, else
+        ``GOCEPT_HTTP_APP_PORT``, else Plone's ``WSGI_SERVER_PORT``, else
+        ``ZSERVER_PORT``, else 0 (the OS picks a free one)."""
+        if (
+            "_port" in self.__dict__
+            or os.environ.get("GOCEPT_HTTP_APP_PORT", "").strip()
+        ):
+            return int(super().port)
+        plone = _plone_setting(PLONE_PORT_VARIABLES)
+        if plone is None:
+            return 0
+        name, value = plone
+        if not value.isascii() or not value.isdigit() or int(value) > 65535:
+            raise Error(
+                f"{name}={value!r} is not a port number: set it to a number"
+                " from 1 to 65535, or to 0 or nothing to let the OS pick a"
+                " free port."
+            )
+        return int(value)
+
+    @port.setter
+    def port(self, value: int) -> None:
+        self.__dict__["_port"] = value
+
+    @property
     def wsgi_app(self) -> Any:
         """The application: the attribute if set, else Zope's publisher."""
         if self._wsgi_app is None:
@@ -93,6 +157,50 @@ class HTTPServer(gocept.httpserverlayer.wsgi.Layer):
         super().setUp()
         self["host"] = self["http_host"]
         self["port"] = self["http_port"]
+
+    _make_test_request: Callable[..., Any] | None = None
+
+    def testSetUp(self) -> None:
+        super().testSetUp()
+        if self["http_scheme"] == "https":
+            self._https_test_requests()
+
+    def testTearDown(self) -> None:
+        if self._make_test_request is not None:
+            plone.testing.zope.makeTestRequest = self._make_test_request
+            self._make_test_request = None
+        super().testTearDown()
+
+    def _https_test_requests(self) -> None:
+        """Make the test's requests for this server say https.
+
+        The request of the test's ``app`` (``FunctionalTesting`` makes it
+        for the ``host`` and ``port`` resources) is set to https, and so
+        are those that layers on this one make during the test, through
+        ``plone.testing.zope.makeTestRequest``, which is restored at
+        testTearDown: their ``absolute_url()`` is then the server's.
+        """
+        host, port = str(self["http_host"]), str(self["http_port"])
+        original = plone.testing.zope.makeTestRequest
+
+        def makeTestRequest(environ: Any = None) -> Any:
+            environ = dict(environ or {})
+            if (
+                environ.get("SERVER_NAME"),
+                str(environ.get("SERVER_PORT")),
+            ) == (
+                host,
+                port,
+            ):
+                environ.setdefault("HTTPS", "on")
+            return original(environ)
+
+        self._make_test_request = original
+        plone.testing.zope.makeTestRequest = makeTestRequest
+        request = self.get("request")
+        if request is not None:
+            request.setServerURL(protocol="https")
+            request["ACTUAL_URL"] = request.get("URL")
 
     def tearDown(self) -> None:
         del self["port"]

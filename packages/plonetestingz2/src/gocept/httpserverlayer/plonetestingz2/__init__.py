@@ -1,22 +1,24 @@
-"""An alias of gocept.httpserverlayer.plonetesting under its old name.
+"""The names of gocept.httpserverlayer.plonetestingz2 1.0 to 2.2.
 
-The name of releases 1.0 to 2.2. Every name is the object of
-:mod:`gocept.httpserverlayer.plonetesting`; import from there in new code.
+The module of those releases, renamed ``plonetestingzope`` in 3.0: its
+:class:`Layer` and :data:`HTTP_SERVER` are those of
+:mod:`gocept.httpserverlayer.plonetestingzope`. New code mixes
+:data:`gocept.httpserverlayer.plonetesting.HTTP_SERVER` into its layers
+instead.
 """
 
-from gocept.httpserverlayer.plonetesting import HTTP_SERVER
-from gocept.httpserverlayer.plonetesting import ZOPE_FUNCTIONAL
-from gocept.httpserverlayer.plonetesting import CurrentRegistry
-from gocept.httpserverlayer.plonetesting import HTTPServer
-from gocept.httpserverlayer.plonetesting import zope_wsgi_app
+from __future__ import annotations
+
+import plone.testing.zope
+
+from gocept.httpserverlayer.plonetestingzope import HTTP_SERVER
+from gocept.httpserverlayer.plonetestingzope import Layer
 
 __version__ = "5.0.dev0"
 
-__all__ = [
-    "HTTP_SERVER",
-    "ZOPE_FUNCTIONAL",
-    "CurrentRegistry",
-    "HTTPServer",
-    "__version__",
-    "zope_wsgi_app",
-]
+__all__ = ["HTTP_SERVER", "ZSERVER", "Layer", "__version__"]
+
+#: The first of :class:`Layer`'s default bases, as in 2.x, where it was a
+#: ZServer fixture: ``plone.testing.zope.WSGI_SERVER_FIXTURE``. The tests'
+#: requests go to :class:`Layer`'s own server, not to this one.
+ZSERVER = plone.testing.zope.WSGI_SERVER_FIXTURE
