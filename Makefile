@@ -20,7 +20,7 @@ TOX_PYTHONS = $(PYTHON) ci/pythons.py $(TOX)
 # Extra arguments for the test runner, e.g. make demo ARGS='-t browser'.
 ARGS ?=
 
-.PHONY: help install tools browser test matrix demo bench stress consumers lint typecheck release-check format docs changelog clean all
+.PHONY: help install tools browser grid-tools test matrix demo bench stress consumers lint typecheck release-check format docs changelog clean all
 
 help: ## Show this list of targets.
 	@echo 'Usage: make <target>  (ARGS=... passes arguments to demo and bench)'
@@ -35,10 +35,13 @@ tools: ## Install tox and tox-uv (which brings uv) when missing.
 browser: ## Install Debian's chromium and chromium-driver when missing (needs root).
 	bash ci/install-browser.sh
 
-test: tools browser ## Run the whole suite (tox.ini's env_list, under 25 minutes).
+grid-tools: ## Install Java 17 and the npm packages of the grid env and the serve tests (ci/install-grid.sh).
+	bash ci/install-grid.sh
+
+test: tools browser grid-tools ## Run the whole suite (tox.ini's env_list, under 25 minutes).
 	$(TOX_PYTHONS) run $(TOX_ENVS)
 
-matrix: tools browser ## Run every cell: Python 3.11-3.13, Zope 5 and 6, Plone 6.1 and 6.2 (about 70 minutes).
+matrix: tools browser grid-tools ## Run every cell: Python 3.11-3.13, Zope 5 and 6, Plone 6.1 and 6.2 (about 70 minutes).
 	@echo 'make matrix: every env of the label `matrix` in tox.ini, about 70 minutes on 2 cores.'
 	time $(TOX_PYTHONS) run -m matrix
 

@@ -21,6 +21,13 @@ case ",$envs," in
     *,core,* | *-core,* | *,demo,* | *,demo-* | *,browser,* | *-browser,* | *,consumers* | *,docs,*)
         bash ci/install-browser.sh ;;
 esac
+# The grid env (Selenium Grid server, Java) and the plone env (a Node
+# client of the serve command) need ci/install-grid.sh too.
+case ",$envs," in
+    *,grid,* | *,plone,* | *-plone,* | *,plone-* | *-plone-*)
+        bash ci/install-browser.sh
+        bash ci/install-grid.sh ;;
+esac
 
 # Through ci/pythons.py, which finds CPython 3.11 to 3.13 for the py3XX envs.
 exec "$python" ci/pythons.py "$python" -m tox run -e "$envs" "$@"

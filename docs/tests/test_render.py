@@ -2,7 +2,8 @@
 
 `tox -e docs` builds the pages into docs/_build/html and then runs this:
 a static layer serves the build, and Chromium (Debian's, through Selenium;
-the layer of the documented examples) loads every page. A page fails when
+the shipped ``gocept.httpserverlayer.browser.SeleniumLayer``) loads every
+page. A page fails when
 an image or an SVG picture does not load, or when the browser console
 shows an error (a failed request, a script error). The pictures must be
 there at all: the landing page has its three graphviz drawings and the
@@ -11,12 +12,10 @@ benchmark page its charts.
 
 import pathlib
 
-import plone.testing
-from examples.browser import WEBDRIVER
-from examples.browser import BrowserTestCase
 from selenium.webdriver.support.wait import WebDriverWait
 
 import gocept.httpserverlayer.static
+from gocept.httpserverlayer import browser
 
 BUILD = pathlib.Path(__file__).resolve().parents[1] / "_build" / "html"
 
@@ -88,14 +87,20 @@ class BuiltDocs(gocept.httpserverlayer.static.Layer):
 
 
 DOCS = BuiltDocs(str(BUILD), name="BuiltDocs", module=__name__)
-DOCS_IN_CHROMIUM = plone.testing.Layer(
-    bases=(DOCS, WEBDRIVER), name="DocsInChromium", module=__name__
+DOCS_IN_CHROMIUM = browser.SeleniumLayer(
+    bases=(DOCS,), name="DocsInChromium", module=__name__
 )
-BROKEN_IN_CHROMIUM = plone.testing.Layer(
-    bases=(gocept.httpserverlayer.static.STATIC_FILES, WEBDRIVER),
+BROKEN_IN_CHROMIUM = browser.SeleniumLayer(
+    bases=(gocept.httpserverlayer.static.STATIC_FILES,),
     name="BrokenPageInChromium",
     module=__name__,
 )
+
+
+class BrowserTestCase(browser.BrowserTestCase):
+    def setUp(self):
+        super().setUp()
+        self.driver = self.layer["webdriver"]
 
 
 class BuiltDocsTest(BrowserTestCase):

@@ -8,6 +8,7 @@ page's JavaScript makes.
 """
 
 import json
+import ssl
 import threading
 import unittest
 import urllib.request
@@ -24,22 +25,24 @@ def beacon(environ, start_response):
 BEACON = gocept.httpserverlayer.wsgi.Layer(wsgi_app=beacon, name="BEACON")
 
 
-def post(url, data, content_type):
+def post(url, data, content_type, cafile=None):
     request = urllib.request.Request(
         url, data=data, headers={"Content-Type": content_type}
     )
-    urllib.request.urlopen(request).close()
+    # cafile: the layer's ca_bundle when it serves HTTPS (GOCEPT_HTTP_HTTPS=1).
+    trust = ssl.create_default_context(cafile=cafile)
+    urllib.request.urlopen(request, context=trust).close()
 
 
 class PayloadExample(unittest.TestCase):
     layer = BEACON
 
     def test_json_and_form_bodies(self):
-        url = f"http://{self.layer['http_address']}"
+        url, cafile = self.layer["http_url"], self.layer.get("ca_bundle")
         event = json.dumps({"event": "click", "id": 7}).encode()
-        post(f"{url}/track?v=2", event, "application/json")
+        post(f"{url}/track?v=2", event, "application/json", cafile)
         post(f"{url}/subscribe", b"email=a%40b.c&topic=x&topic=y",
-             "application/x-www-form-urlencoded")  # fmt: skip
+             "application/x-www-form-urlencoded", cafile)  # fmt: skip
 
         requests = self.layer["http_requests"]
         tracked = requests.assert_requested(
@@ -52,9 +55,11 @@ class PayloadExample(unittest.TestCase):
         self.assertEqual(["x", "y"], form.getall("topic"))
 
     def test_wait_for_a_request_made_later(self):
-        url = f"http://{self.layer['http_address']}/late"
+        url = self.layer["http_url"] + "/late"
+        cafile = self.layer.get("ca_bundle")
         # Stands in for a page's script that posts after a while.
-        timer = threading.Timer(0.2, post, (url, b"{}", "application/json"))
+        args = (url, b"{}", "application/json", cafile)
+        timer = threading.Timer(0.2, post, args)
         timer.start()
         self.addCleanup(timer.join)
         found = self.layer["http_requests"].wait("POST", "/late", timeout=10)

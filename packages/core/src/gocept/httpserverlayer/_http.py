@@ -660,6 +660,12 @@ def serve_wsgi(connection: Connection, server: Server) -> None:
             environ["wsgi.input"] = body
             exchange = _Exchange(sock, method, environ["SERVER_PROTOCOL"])
             exchange.close = not keep_alive
+            if _is_control(server, environ):
+                if not _respond_control(environ, exchange, connection, server):
+                    return
+                if exchange.close or not body.drain(MAX_DRAIN):
+                    return
+                continue
             if server.records is not None:
                 exchange.pending = Request(
                     method, environ["REQUEST_URI"], 0, None, head[3]
@@ -692,6 +698,41 @@ def serve_wsgi(connection: Connection, server: Server) -> None:
         raise
     finally:
         rfile.close()
+
+
+def _is_control(server: Server, environ: dict[str, Any]) -> bool:
+    control = server.control
+    return control is not None and (
+        environ["PATH_INFO"] == control[0]
+        or environ["PATH_INFO"].startswith(control[0] + "/")
+    )
+
+
+def _respond_control(
+    environ: dict[str, Any],
+    exchange: _Exchange,
+    connection: Connection,
+    server: Server,
+) -> bool:
+    """Answer a request for ``server.control``'s application.
+
+    It runs at once, also between two tests (it is what starts the next
+    one), is not recorded, and settle() neither waits for it nor closes
+    its connection: it may be what called settle().
+    """
+    assert server.control is not None
+    connection.idle_known = False
+    try:
+        return _respond(
+            server.control[1],
+            environ,
+            exchange,
+            connection.sock,
+            connection,
+            server,
+        )
+    finally:
+        connection.idle_known = True
 
 
 def _interrupted(server: Server, connection: Connection) -> None:

@@ -476,6 +476,13 @@ class Server:
     #: idle, so that settle() closes it too.
     connections_start_idle = False
 
+    #: ``(path, application)``: requests for ``path`` and below go to this
+    #: WSGI application (the control endpoint of ``python -m
+    #: gocept.httpserverlayer serve``) instead of the layer's, at once,
+    #: also between tests, unrecorded, and :meth:`settle` does not wait
+    #: for them. None (the default): no path is reserved.
+    control: tuple[str, Any] | None = None
+
     #: True while :meth:`settle` waits for busy connections to become idle;
     #: a protocol handler then calls :meth:`now_idle` when one does.
     settling = False
