@@ -12,9 +12,10 @@ a resolved release declares a later Plone series in its classifiers
 (`Framework :: Plone :: 6.2`) and not the wanted one, the package is capped
 below that release's minor version and everything is resolved again, until
 no package is ahead. Zope is held the same way to the major versions that
-Products.CMFPlone declares (`Framework :: Zope :: 5`), and setuptools below
-82 while a package declares its namespace through pkg_resources, which 82
-removed. Without this, uv puts
+Products.CMFPlone declares (`Framework :: Zope :: 5`), setuptools below 82
+while a package declares its namespace through pkg_resources, which 82
+removed, and ZODB below a release whose configuration schema Zope cannot
+read together with its own (ZODB 6.3 and Zope 5). Without this, uv puts
 Plone 6.1's CMFPlone on Zope 6 and the 6.2 series of nearly 90 packages,
 which is no Plone 6.1 site that anyone runs.
 """
@@ -78,6 +79,17 @@ print(declares and importlib.util.find_spec("pkg_resources") is None)
 # setuptools 82 removed pkg_resources; the Plone 6.1 series still declares
 # its namespaces with it.
 WITHOUT_PKG_RESOURCES = "82"
+# Printed by the venv's Python: whether Zope can read its WSGI configuration
+# schema, which sites start from (runwsgi, plone.testing's WSGI_SERVER).
+# ZODB 6.3 added a key `class-factory` to its schema that Zope 5 defines
+# itself, and ZConfig refuses the second one.
+ZOPE_SCHEMA = """
+from Zope2.Startup.options import ZopeWSGIOptions
+try:
+    ZopeWSGIOptions().load_schema()
+except Exception as exc:
+    print(type(exc).__name__, exc)
+"""
 
 
 def uv() -> str:
@@ -152,6 +164,7 @@ def metadata(pins: Path, work: Path) -> dict[str, dict]:
     found = json.loads(run(python, METADATA))
     needs = run(python, PKG_RESOURCES) == "True"
     found["setuptools"]["needs pkg_resources"] = needs
+    found["zodb"]["breaks zope"] = run(python, ZOPE_SCHEMA)
     return found
 
 
@@ -182,6 +195,8 @@ def caps_for(series: str, dists: dict[str, dict]) -> dict[str, str]:
         caps["zope"] = str(newest_major + 1)
     if dists["setuptools"]["needs pkg_resources"]:
         caps["setuptools"] = WITHOUT_PKG_RESOURCES
+    if dists["zodb"]["breaks zope"]:
+        caps["zodb"] = ".".join(dists["zodb"]["version"].split(".")[:2])
     return caps
 
 
