@@ -55,6 +55,7 @@ consumers: tools browser ## Run gocept.selenium 7.1's own tests on ours and on 4
 	$(TOX) run -e consumers,consumers-4x -- $(ARGS)
 
 bench: tools ## Print the benchmark figures (a few minutes).
+	bash ci/apt-install.sh wrk=/usr/bin/wrk
 	$(TOX) run -e bench -- $(ARGS)
 
 lint: tools ## Check the code with ruff and the shape of every packages/*/pyproject.toml.

@@ -21,6 +21,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+import asgibench  # noqa: E402
 import figures  # noqa: E402
 import load  # noqa: E402
 import procs  # noqa: E402
@@ -28,7 +29,7 @@ import refenv  # noqa: E402
 import report  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-ALL = "abcdef"
+ALL = "abcdefg"
 OURS_CHECK = (
     "import gocept.httpserverlayer.wsgi, gocept.httpserverlayer.static"
 )
@@ -263,6 +264,8 @@ def summary(ctx, res):
             + figures.growth_summary(res["f"])
             + f"  [target none (threads, fds): {_ok(none)}]"
         )
+    if "g" in res:
+        lines.extend(asgibench.summary(res["g"]))
     lines.append(
         "(ceiling: one asyncio event loop; a blocking thread per "
         "connection can beat it on one connection)"
@@ -285,7 +288,7 @@ def main(argv=None):
     p.add_argument(
         "--only",
         default=ALL,
-        help="figures to run, e.g. a,c (default: all of a-f)",
+        help="figures to run, e.g. a,c (default: all of a-g)",
     )
     p.add_argument(
         "--json", default=os.path.join(HERE, "results", "latest.json")
@@ -342,7 +345,9 @@ def main(argv=None):
     try:
         for fig in only:
             ctx.progress(f"({fig}) ...")
-            if fig == "f":
+            if fig == "g":
+                res["g"] = asgibench.fig_g(ctx)
+            elif fig == "f":
                 res["f"] = figures.fig_f(
                     ctx, res.get("c", {}).get("server_process")
                 )

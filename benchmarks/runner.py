@@ -8,7 +8,8 @@
         setUp + first successful request + tearDown, timed in-process
         (over TLS, verified against the layer's ca_bundle, for ours-https);
         the first, warm-up cycle is reported apart as "first".
-    python runner.py teardown SUBJECT --mode idle|silent|partial --reps N
+    python runner.py teardown SUBJECT --mode idle|silent|partial|websocket
+            --reps N
         time tearDown while a client holds a connection; a watchdog ends the
         process after 5 s and reports a hang.
     python runner.py growth SUBJECT --cycles N [--max-seconds S]
@@ -151,6 +152,18 @@ def open_client(port, mode):
         time.sleep(0.01)
         return conn.sock, conn.open
     sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+    if mode == "websocket":  # an open websocket, idle (ASGI servers)
+        sock.sendall(
+            b"GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
+            b"Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
+            b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n"
+        )
+        head = b""
+        while b"\r\n\r\n" not in head:
+            head += sock.recv(4096)
+        if not head.startswith(b"HTTP/1.1 101 "):
+            raise RuntimeError(f"websocket handshake: {head[:40]!r}")
+        return sock, True
     if mode == "partial":  # stuck mid-request: headers not finished
         sock.sendall(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n")
     time.sleep(0.01)  # let the server accept it

@@ -330,4 +330,8 @@ def make_subject(name, threads=None):
         from asyncio_ceiling import AsyncioSubject
 
         return AsyncioSubject()
+    if name.startswith("asgi-"):
+        from asgi_subjects import make_asgi_subject
+
+        return make_asgi_subject(name)
     raise ValueError(f"unknown subject {name!r}")

@@ -20,16 +20,38 @@ and checks that the whole suite was collected.
 """
 
 import importlib.metadata
+import os
+import shutil
 from pathlib import Path
 
 import pytest
-from examples import chromium
 
-# Where Debian's Chromium is and the flags it needs here, as the core's
-# examples and browser tests start it (the env puts packages/core/tests on
-# the path). --headless is left to gocept.selenium, which reads
+# Where Debian's Chromium and chromedriver are (CHROMIUM_BINARY and
+# CHROMEDRIVER name others). Found here, not through
+# gocept.httpserverlayer.browser: the consumers-4x env runs the same plugin
+# against 4.0, which has no such module.
+CHROMIUM = (
+    os.environ.get("CHROMIUM_BINARY", "").strip()
+    or shutil.which("chromium")
+    or "/usr/bin/chromium"
+)
+CHROMEDRIVER = (
+    os.environ.get("CHROMEDRIVER", "").strip()
+    or shutil.which("chromedriver")
+    or "/usr/bin/chromedriver"
+)
+# The flags Chromium needs here: no sandbox (root), no GPU, no traffic to
+# outside hosts. --headless is left to gocept.selenium, which reads
 # GOCEPT_SELENIUM_HEADLESS.
-FLAGS = tuple(flag for flag in chromium.FLAGS if flag != "--headless")
+FLAGS = (
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-dev-shm-usage",
+)
 
 # gocept.selenium 7.1's suite as collected against gocept.httpserverlayer
 # 4.0 in the consumers-4x env.
@@ -76,7 +98,7 @@ def pytest_configure(config):
     import webdriver_manager.microsoft
 
     webdriver_manager.chrome.ChromeDriverManager.install = lambda self: (
-        chromium.CHROMEDRIVER
+        CHROMEDRIVER
     )
     webdriver_manager.firefox.GeckoDriverManager.install = _no_download
     webdriver_manager.microsoft.EdgeChromiumDriverManager.install = (
@@ -88,7 +110,7 @@ def pytest_configure(config):
 
     def get_chrome_webdriver_args(self):
         args = chrome_args(self)
-        args["options"].binary_location = chromium.CHROMIUM
+        args["options"].binary_location = CHROMIUM
         for flag in FLAGS:
             args["options"].add_argument(flag)
         return args
@@ -101,7 +123,7 @@ def pytest_report_header(config):
         f"{name} {importlib.metadata.version(name)}"
         for name in ("gocept.selenium", "gocept.httpserverlayer")
     )
-    return [f"consumers: {versions}; Chromium {chromium.CHROMIUM}"]
+    return [f"consumers: {versions}; Chromium {CHROMIUM}"]
 
 
 def _suite_path(item):

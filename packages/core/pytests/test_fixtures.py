@@ -95,6 +95,23 @@ def test_factory_serves_a_handler_class(http_server_factory, get):
         server.documentroot  # noqa: B018
 
 
+async def asgi_hello(scope, receive, send):
+    if scope["type"] != "http":
+        return  # no lifespan
+    body = f"asgi {scope['path']}".encode()
+    await send({"type": "http.response.start", "status": 200, "headers": []})
+    await send({"type": "http.response.body", "body": body})
+
+
+def test_factory_serves_an_asgi_app(http_server_factory, get):
+    server = http_server_factory(asgi=asgi_hello, name="ASGI")
+    with server.for_test():
+        assert get(server, "/a") == (200, b"asgi /a")
+        server.requests.assert_requested("GET", "/a", 200)
+    server.stop()
+    assert "httpd" not in server.layer
+
+
 def test_factory_temporary_directory(http_server_factory, get):
     server = http_server_factory(directory=pytest_plugin.TEMPORARY)
     root = server.documentroot

@@ -166,6 +166,12 @@ def _custom_layer(handler: Any, kw: dict[str, Any], listing: bool) -> Any:
     return custom.Layer(handler, **kw)
 
 
+def _asgi_layer(app: Any, kw: dict[str, Any], listing: bool) -> Any:
+    from gocept.httpserverlayer import asgi
+
+    return asgi.Layer(asgi_app=app, **kw)
+
+
 def _static_layer(directory: Any, kw: dict[str, Any], listing: bool) -> Any:
     from gocept.httpserverlayer import static
 
@@ -181,6 +187,7 @@ KINDS: dict[str, tuple[str, Callable[[Any, dict[str, Any], bool], Any]]] = {
     "wsgi": ("wsgi=app", _wsgi_layer),
     "directory": ("directory=path (or TEMPORARY)", _static_layer),
     "handler": ("handler=HandlerClass", _custom_layer),
+    "asgi": ("asgi=app", _asgi_layer),
 }
 
 
@@ -197,6 +204,7 @@ class ServerFactory:
         wsgi: Callable[..., Any] | None = None,
         directory: Any = None,
         handler: type | None = None,
+        asgi: Callable[..., Any] | None = None,
         name: str | None = None,
         listing: bool = False,
         https: bool | None = None,
@@ -205,7 +213,9 @@ class ServerFactory:
         fail_on_server_errors: bool | None = None,
     ) -> Server:
         """Start a server for a WSGI application, a directory (a path or
-        :data:`TEMPORARY`) or a request handler class; give exactly one.
+        :data:`TEMPORARY`), a request handler class or an ASGI 3
+        application (``asgi=``, websockets included; needs the ``asgi``
+        extra); give exactly one.
 
         :param name: the layer's name, shown in thread names and errors.
         :param listing: serve directory listings (``directory`` only).
@@ -218,7 +228,12 @@ class ServerFactory:
             caught an exception; None: as the settings say.
         """
         return self.start(
-            {"wsgi": wsgi, "directory": directory, "handler": handler},
+            {
+                "wsgi": wsgi,
+                "directory": directory,
+                "handler": handler,
+                "asgi": asgi,
+            },
             name=name,
             listing=listing,
             https=https,

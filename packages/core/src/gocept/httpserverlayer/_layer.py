@@ -191,6 +191,8 @@ class ServerLayer(plone.testing.Layer):
     handshake_timeout: float = 10.0
     _tls: TLS | None = None
     _said_cannot_fail = False
+    #: What make_server makes: called as :class:`._server.Server` is.
+    server_class: Any = Server
 
     def __init__(
         self,
@@ -307,7 +309,7 @@ class ServerLayer(plone.testing.Layer):
         self._remove_tls()
         tls = TLS(self.host) if self.https else None
         try:
-            server = Server(
+            server: Server = self.server_class(
                 self.bind_host,
                 port,
                 handler,

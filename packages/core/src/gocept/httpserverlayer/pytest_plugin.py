@@ -12,7 +12,9 @@ Fixtures:
 ``http_server_factory`` (session)
     A callable: ``http_server_factory(wsgi=app)``,
     ``http_server_factory(directory=path)`` (or ``directory=TEMPORARY``) or
-    ``http_server_factory(handler=HandlerClass)`` starts a server and
+    ``http_server_factory(handler=HandlerClass)`` or
+    ``http_server_factory(asgi=app)`` (an ASGI 3 application, websockets
+    included; needs the ``asgi`` extra) starts a server and
     returns its :class:`Server`; ``https=``, ``host=``, ``bind_host=`` and
     ``fail_on_server_errors=`` override the settings. Every server it
     started is reset around every test and stops at the end of the session.

@@ -1,0 +1,8 @@
+New ``gocept.httpserverlayer.asgi.Layer``: serves an ASGI 3 application
+(Starlette, FastAPI, Django's ASGI handler, ...) with the resources and
+per-test guarantees of ``wsgi.Layer``, lifespan at setUp and tearDown, and
+websockets over ``ws://`` and ``wss://``, recorded in ``http_requests`` with
+their close code. Websockets still open at testTearDown are closed with code
+1001 and reported. Install the ``asgi`` extra
+(``pip install 'gocept.httpserverlayer[asgi]'``); the pytest factory takes
+``asgi=app``.
