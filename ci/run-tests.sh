@@ -18,7 +18,8 @@ python="${PYTHON:-python3}"
 # The envs that drive a real browser (docs: its render test); integration
 # envs join as they come.
 case ",$envs," in
-    *,core,* | *-core,* | *,demo,* | *,demo-* | *,browser,* | *-browser,* | *,consumers* | *,docs,*)
+    *,core,* | *-core,* | *,demo,* | *,demo-* | *,browser,* | *-browser,* | *,consumers* | *,docs,* \
+    | *,pytest,* | *-pytest,* | *,asgi,* | *-asgi,* | *,coverage,*)
         bash ci/install-browser.sh ;;
 esac
 # The grid env (Selenium Grid server, Java) and the plone env (a Node
