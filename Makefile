@@ -42,7 +42,7 @@ test: tools browser grid-tools ## Run the whole suite (tox.ini's env_list, under
 	$(TOX_PYTHONS) run $(TOX_ENVS)
 
 matrix: tools browser grid-tools ## Run every cell: Python 3.11-3.13, Zope 5 and 6, Plone 6.1 and 6.2 (about an hour).
-	@echo 'make matrix: every env of the label `matrix` in tox.ini, about an hour on 2 cores (measured: see docs/support.rst).'
+	@echo 'make matrix: every env of the label `matrix` in tox.ini, about an hour on 2 cores (estimated from the times of make test: docs/support.rst).'
 	time $(TOX_PYTHONS) run -m matrix
 
 demo: tools browser ## Run the documented examples under zope.testrunner, with a headless Chromium.
