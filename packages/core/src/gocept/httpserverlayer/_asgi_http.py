@@ -625,8 +625,19 @@ class HttpProtocol(FlowControl):
 
     def reject(self, status: int, message: str) -> None:
         response = error_response(status, message)
-        if self.active is None or self.active.complete:
+        active = self.active
+        if active is None or active.complete:
             self.write(response)
+            self.close()
+            return
+        if not active.body_done:
+            # The fault is in the body of the request the app is answering,
+            # which it can never get whole: its receive() says
+            # http.disconnect, and the client gets the error if no response
+            # had started.
+            active.on_disconnect()
+            if not active.head_sent:
+                self.write(response)
             self.close()
             return
         self.rejection = response
