@@ -10,20 +10,24 @@ PYTHON ?= python3
 # Through the interpreter: a `pip install --user` puts the tox script in a
 # folder that may not be on PATH.
 TOX = $(PYTHON) -m tox
-# The tox envs `make test` runs. Later issues add their integration envs
-# (zopeappwsgi, plonetesting, plone, zope2, browser) here, and only here.
-TEST_ENVS ?= lint,typecheck,core,pytest,stress,zopeappwsgi,plonetesting,plone,zope2,browser,grid,consumers,asgi,docs,release-check,ci,changelog,coverage,demo-https,zope2-https,zopeappwsgi-https
+# `make test` runs tox.ini's env_list, `make matrix` its label `matrix`; a
+# new env goes there. TEST_ENVS=core,py313-core runs those envs instead.
+TEST_ENVS ?=
+TOX_ENVS = $(if $(TEST_ENVS),-e $(TEST_ENVS))
+# tox runs through ci/pythons.py, which finds CPython 3.11 to 3.13 for the
+# py311/py312/py313 envs without pyenv's shell set-up.
+TOX_PYTHONS = $(PYTHON) ci/pythons.py $(TOX)
 # Extra arguments for the test runner, e.g. make demo ARGS='-t browser'.
 ARGS ?=
 
-.PHONY: help install tools browser grid-tools test demo bench stress consumers lint typecheck release-check format docs changelog clean all
+.PHONY: help install tools browser grid-tools test matrix demo bench stress consumers lint typecheck release-check format docs changelog clean all
 
 help: ## Show this list of targets.
 	@echo 'Usage: make <target>  (ARGS=... passes arguments to demo and bench)'
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z][a-z_-]*:.*## / {printf "  %-9s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 install: tools ## Install tox and tox-uv, then create the test envs without running them.
-	$(TOX) run -e $(TEST_ENVS) --notest
+	$(TOX_PYTHONS) run $(TOX_ENVS) --notest
 
 tools: ## Install tox and tox-uv (which brings uv) when missing.
 	@$(PYTHON) ci/install-tools.py
@@ -34,8 +38,12 @@ browser: ## Install Debian's chromium and chromium-driver when missing (needs ro
 grid-tools: ## Install Java 17 and the npm packages of the grid env and the serve tests (ci/install-grid.sh).
 	bash ci/install-grid.sh
 
-test: tools browser grid-tools ## Run the whole suite (the tox envs in TEST_ENVS).
-	$(TOX) run -e $(TEST_ENVS)
+test: tools browser grid-tools ## Run the whole suite (tox.ini's env_list, under 25 minutes).
+	$(TOX_PYTHONS) run $(TOX_ENVS)
+
+matrix: tools browser grid-tools ## Run every cell: Python 3.11-3.13, Zope 5 and 6, Plone 6.1 and 6.2 (about an hour).
+	@echo 'make matrix: every env of the label `matrix` in tox.ini, about an hour on 2 cores (estimated from the times of make test: docs/support.rst).'
+	time $(TOX_PYTHONS) run -m matrix
 
 demo: tools browser ## Run the documented examples under zope.testrunner, with a headless Chromium.
 	$(TOX) run -e demo -- $(ARGS)

@@ -6,8 +6,9 @@ stands, for instance::
 
     core: env 3 of 14, 2 min 10 s into the run
 
-The count is over the envs named with ``-e`` (or tox.ini's ``env_list``);
-a run of one env prints nothing.
+The count is over the envs named with ``-e``, those of the labels named
+with ``-m`` (``make matrix``), or else tox.ini's ``env_list``; a run of one
+env prints nothing.
 """
 
 from __future__ import annotations
@@ -26,7 +27,13 @@ STARTED = time.monotonic()
 def selected(tox_env: ToxEnv) -> list[str]:
     """The names of the envs this run goes through, in order."""
     names = list(tox_env.options.env)
-    if not names and not tox_env.options.env.is_all:
+    labels = getattr(tox_env.options, "labels", None) or []
+    if labels:
+        # -m: the envs of each label, in order, each once.
+        defined = tox_env.core["labels"]
+        for label in labels:
+            names += [n for n in defined.get(label, ()) if n not in names]
+    elif not names and not tox_env.options.env.is_all:
         names = list(tox_env.core["env_list"])
     return names
 

@@ -18,15 +18,17 @@ python="${PYTHON:-python3}"
 # The envs that drive a real browser (docs: its render test); integration
 # envs join as they come.
 case ",$envs," in
-    *,core,* | *-core,* | *,demo,* | *,demo-* | *,browser,* | *-browser,* | *,consumers* | *,docs,*)
+    *,core,* | *-core,* | *,demo,* | *,demo-* | *,browser,* | *-browser,* | *,consumers* | *,docs,* \
+    | *,pytest,* | *-pytest,* | *,asgi,* | *-asgi,* | *,coverage,*)
         bash ci/install-browser.sh ;;
 esac
 # The grid env (Selenium Grid server, Java) and the plone env (a Node
 # client of the serve command) need ci/install-grid.sh too.
 case ",$envs," in
-    *,grid,* | *,plone,* | *-plone,*)
+    *,grid,* | *,plone,* | *-plone,* | *,plone-* | *-plone-*)
         bash ci/install-browser.sh
         bash ci/install-grid.sh ;;
 esac
 
-exec "$python" -m tox run -e "$envs" "$@"
+# Through ci/pythons.py, which finds CPython 3.11 to 3.13 for the py3XX envs.
+exec "$python" ci/pythons.py "$python" -m tox run -e "$envs" "$@"

@@ -11,6 +11,8 @@ from conftest import ROOT
 TOX_INI = """\
 [tox]
 env_list = first, second, third
+labels =
+    last = third, fourth
 [testenv]
 skip_install = true
 commands = python -c "print('ran')"
@@ -56,6 +58,15 @@ def test_the_env_list_counts_without_e(project):
         ("first", "1", "3"),
         ("second", "2", "3"),
         ("third", "3", "3"),
+    ]
+
+
+def test_a_label_counts_its_envs(project):
+    # `make matrix` runs `tox run -m matrix`.
+    progress = tox(project, "-m", "last")
+    assert [p[:3] for p in progress] == [
+        ("third", "1", "2"),
+        ("fourth", "2", "2"),
     ]
 
 

@@ -90,6 +90,35 @@ class StreamingTest(unittest.TestCase):
         status, _, body = get(self.layer, "/echo", "POST", data)
         self.assertEqual((200, b"POST 3145728 " + b"x" * 20), (status, body))
 
+    def test_half_close_before_the_body_ends_the_request(self):
+        # The client announces 5 bytes and half-closes without them: the
+        # app reading the body gets http.disconnect and the connection
+        # closes, instead of both waiting for bytes that cannot come.
+        started = time.monotonic()
+        answer = exchange(
+            self.layer["http_port"],
+            b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\n",
+        )
+        self.assertLess(time.monotonic() - started, 4)
+        self.assertEqual(b"", answer)
+        wait_for(lambda: not self.layer["httpd"].connections)
+        self.assertEqual(200, get(self.layer, "/echo")[0])
+
+    def test_malformed_chunked_body_ends_the_request(self):
+        # The app waits for the body; the chunks are not chunks: the client
+        # gets a 400 and the app http.disconnect, instead of both waiting.
+        started = time.monotonic()
+        answer = exchange(
+            self.layer["http_port"],
+            b"POST /echo HTTP/1.1\r\nHost: x\r\n"
+            b"Transfer-Encoding: chunked\r\n\r\n"
+            b"GET /after HTTP/1.1\r\nHost: x\r\n\r\n",
+        )
+        self.assertLess(time.monotonic() - started, 4)
+        self.assertEqual([400], [r[0] for r in responses(answer)])
+        wait_for(lambda: not self.layer["httpd"].connections)
+        self.assertEqual(200, get(self.layer, "/echo")[0])
+
     def test_expect_100_continue(self):
         with socket.create_connection(
             ("127.0.0.1", self.layer["http_port"])

@@ -1,5 +1,6 @@
 """The request record keeps payloads: body, JSON, form, matchers, wait()."""
 
+import http.server
 import json
 import threading
 import time
@@ -358,4 +359,40 @@ class CustomBodyRecordTest(unittest.TestCase):
         self.assertEqual(
             [(b"abc", True), (b"sec", True)],
             [(r.body, r.body_truncated) for r in log],
+        )
+
+
+class IgnoringHandler(http.server.BaseHTTPRequestHandler):
+    """A handler on plain http.server, as 4.x users write them, that
+    answers without reading the body."""
+
+    protocol_version = "HTTP/1.1"
+
+    def do_POST(self):
+        self.send_response(204)
+        self.end_headers()
+
+    def log_message(self, format, *args):
+        pass
+
+
+PLAIN = gocept.httpserverlayer.custom.Layer(
+    IgnoringHandler, name="PayloadsPlainHandler"
+)
+
+
+class PlainHandlerBodyRecordTest(unittest.TestCase):
+    layer = PLAIN
+
+    def test_body_a_plain_handler_ignored_is_recorded(self):
+        raw = Raw(self.layer["http_port"])
+        self.addCleanup(raw.close)
+        raw.request("POST", "/e", body=b"unread")
+        raw.request("POST", "/f", body=b"also unread")
+        self.assertEqual(
+            [204, 204], [raw.response().status, raw.response().status]
+        )
+        self.assertEqual(
+            [("/e", b"unread"), ("/f", b"also unread")],
+            [(r.path, r.body) for r in self.layer["http_requests"]],
         )

@@ -9,6 +9,7 @@ holds a test to them. ``tox -e typecheck`` checks this file so.
 
 from __future__ import annotations
 
+import ssl
 import unittest
 import urllib.request
 from collections.abc import Iterable
@@ -41,7 +42,9 @@ class TypedResourcesExample(unittest.TestCase):
     def test_hello(self) -> None:
         server = resources(self.layer)
         url = assert_type(server["http_url"], str)
-        with urllib.request.urlopen(f"{url}/hello") as response:
+        # ca_bundle: only when the layer serves HTTPS (GOCEPT_HTTP_HTTPS=1).
+        trust = ssl.create_default_context(cafile=server.get("ca_bundle"))
+        with urllib.request.urlopen(f"{url}/hello", context=trust) as response:
             self.assertEqual(b"Hello, typed world", response.read())
         requests = assert_type(server["http_requests"], RequestLog)
         requests.assert_requested("GET", "/hello", status=200)

@@ -433,7 +433,17 @@ class HttpProtocol(FlowControl):
         # A client that half-closes after its request still gets the
         # response: keep the transport open while a request is on.
         self.eof = True
-        if self.active is None and not self.pipeline:
+        cycle = self.active
+        if cycle is not None and not cycle.body_done:
+            # The rest of the request body can never come: the app's
+            # receive() says http.disconnect, and the connection closes
+            # once what was written has gone out.
+            self.closing = True
+            cycle.on_disconnect()
+            if self.transport is not None:
+                self.transport.close()
+            return None
+        if cycle is None and not self.pipeline:
             return None
         return True
 
@@ -615,8 +625,19 @@ class HttpProtocol(FlowControl):
 
     def reject(self, status: int, message: str) -> None:
         response = error_response(status, message)
-        if self.active is None or self.active.complete:
+        active = self.active
+        if active is None or active.complete:
             self.write(response)
+            self.close()
+            return
+        if not active.body_done:
+            # The fault is in the body of the request the app is answering,
+            # which it can never get whole: its receive() says
+            # http.disconnect, and the client gets the error if no response
+            # had started.
+            active.on_disconnect()
+            if not active.head_sent:
+                self.write(response)
             self.close()
             return
         self.rejection = response
