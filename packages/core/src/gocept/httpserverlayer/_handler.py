@@ -22,6 +22,9 @@ is served through a subclass made once per class, whose
 ``handle_one_request`` serves one request and hands the keep-alive decision
 back (``close_connection``), so that the connection carries the next
 request where the handler allows it (``protocol_version = "HTTP/1.1"``).
+Where the handler keeps http.server's own ``parse_request``, that subclass
+sets the same attributes from the head our parser read, instead of having
+the email parser read it a second time.
 Other factories serve one request per connection. An exception from the
 handler is reported and kept in ``http_errors``; the client gets a 500
 when nothing was written yet.
@@ -30,6 +33,7 @@ when nothing was written yet.
 from __future__ import annotations
 
 import functools
+import http.client
 import http.server
 import io
 import re
@@ -67,6 +71,9 @@ HANDLER_FAILED = (
 # Headers the handler gets from us instead of from the client.
 _FRAMING = frozenset({b"content-length", b"transfer-encoding"})
 _STATUS_LINE = re.compile(rb"HTTP/[0-9]\.[0-9] ([0-9]{3})")
+# How many header fields http.client.parse_headers() reads at most.
+_MAX_HEADERS = getattr(http.client, "_MAXHEADERS", 100)
+_BASE_PARSE_REQUEST = http.server.BaseHTTPRequestHandler.parse_request
 # The connection each worker thread serves, for the reports of WatchedApp.
 _serving = threading.local()
 
@@ -108,8 +115,9 @@ class HandlerProtocol:
                 self.site.records.max_body,
                 body.owes_continue,
             )
+        canonical, fields = _canonical(head, body)
         data = _Input(
-            _canonical(head, body), readable, response, connection.rfile
+            canonical, readable, response, connection.rfile, head, fields
         )
         request = _RequestSocket(connection, response, data)
         try:
@@ -139,21 +147,25 @@ class HandlerProtocol:
         return False
 
 
-def _canonical(head: RequestHead, body: Any) -> bytes:
-    """The request head as the handler reads it."""
-    lines = [f"{head.method} {head.target} {head.version}".encode("latin-1")]
+def _canonical(
+    head: RequestHead, body: Any
+) -> tuple[bytes, list[tuple[bytes, bytes]]]:
+    """The request head as the handler reads it, and its header fields."""
     chunked = head.framing.body is Body.CHUNKED
+    fields = []
     for name, value in head.headers:
         lower = name.lower()
         if lower in _FRAMING or (chunked and lower == b"expect"):
             continue  # we answered the expectation when we de-chunked
-        lines.append(name + b": " + value)
+        fields.append((name, value))
     if chunked:
-        lines.append(b"Content-Length: %d" % len(body.getbuffer()))
+        fields.append((b"Content-Length", b"%d" % len(body.getbuffer())))
     elif head.framing.length is not None:
-        lines.append(b"Content-Length: %d" % head.framing.length)
+        fields.append((b"Content-Length", b"%d" % head.framing.length))
+    lines = [f"{head.method} {head.target} {head.version}".encode("latin-1")]
+    lines.extend(name + b": " + value for name, value in fields)
     lines.append(b"\r\n")
-    return b"\r\n".join(lines)
+    return b"\r\n".join(lines), fields
 
 
 class _Response:
@@ -207,7 +219,13 @@ class _Input(io.BufferedIOBase):
     """
 
     def __init__(
-        self, head: bytes, body: Any, response: _Response, rfile: Any
+        self,
+        head: bytes,
+        body: Any,
+        response: _Response,
+        rfile: Any,
+        parsed: RequestHead | None = None,
+        fields: list[tuple[bytes, bytes]] | None = None,
     ) -> None:
         super().__init__()
         self._head = io.BytesIO(head)
@@ -215,6 +233,31 @@ class _Input(io.BufferedIOBase):
         self._body = body
         self._response = response
         self._rfile = rfile
+        self._parsed = parsed
+        self._fields = fields
+
+    def parsed_head(
+        self, request_line: bytes
+    ) -> tuple[RequestHead, list[tuple[bytes, bytes]]] | None:
+        """The parsed head and its fields, when ``request_line`` is what
+        was read so far; the header lines then count as read.
+
+        None when the handler read anything else, or when the fields are
+        more than :func:`http.client.parse_headers` accepts (it answers
+        those itself).
+        """
+        parsed, fields = self._parsed, self._fields
+        if (
+            parsed is None
+            or fields is None
+            or len(fields) > _MAX_HEADERS
+            or self._head.tell() != len(request_line)
+            or not self._head.getvalue().startswith(request_line)
+        ):
+            return None
+        self._head.seek(0, io.SEEK_END)
+        self._head_left = 0
+        return parsed, fields
 
     def readable(self) -> bool:
         return True
@@ -357,16 +400,60 @@ def _one_request(handler: type) -> type:
         self._gocept_keep_alive = not self.close_connection
         self.close_connection = True
 
-    return type(
-        handler.__name__,
-        (handler,),
-        {
-            "handle_one_request": handle_one_request,
-            "__module__": handler.__module__,
-            "__qualname__": handler.__qualname__,
-            "__doc__": handler.__doc__,
-        },
-    )
+    members: dict[str, Any] = {
+        "handle_one_request": handle_one_request,
+        "__module__": handler.__module__,
+        "__qualname__": handler.__qualname__,
+        "__doc__": handler.__doc__,
+    }
+    if getattr(handler, "parse_request", None) is _BASE_PARSE_REQUEST:
+        # Not overridden: take the head our parser read instead of parsing
+        # it a second time (the email parser behind parse_request() is the
+        # dearest part of a small request, issue 15).
+        members["parse_request"] = _parse_request
+    return type(handler.__name__, (handler,), members)
+
+
+def _parse_request(self: Any) -> bool:
+    """:meth:`http.server.BaseHTTPRequestHandler.parse_request` from the
+    head that our parser read and checked.
+
+    It sets the same attributes from the same canonical head (see
+    :func:`_canonical`) as the original, and answers ``Expect:
+    100-continue`` the same way; where the handler read its request
+    otherwise, the original parses it.
+    """
+    rfile = self.rfile
+    found = None
+    if type(rfile) is _Input:
+        found = rfile.parsed_head(self.raw_requestline)
+    if found is None:
+        return bool(_BASE_PARSE_REQUEST(self))
+    head, fields = found
+    self.requestline = str(self.raw_requestline, "iso-8859-1").rstrip("\r\n")
+    # Our parser serves HTTP/1.0 and HTTP/1.1 only (a higher minor version
+    # as 1.1), so the version needs none of the original's checks.
+    self.request_version = version = head.version
+    http11 = self.protocol_version >= "HTTP/1.1"
+    self.close_connection = not (version == "HTTP/1.1" and http11)
+    self.command, self.path = head.method, head.target
+    if self.path.startswith("//"):
+        # As the original does against open redirects (gh-87389).
+        self.path = "/" + self.path.lstrip("/")
+    headers = self.MessageClass()
+    for name, value in fields:
+        headers[name.decode("latin-1")] = value.decode("latin-1")
+    headers.set_payload("")  # as the email parser leaves it
+    self.headers = headers
+    conntype = headers.get("Connection", "").lower()
+    if conntype == "close":
+        self.close_connection = True
+    elif conntype == "keep-alive" and http11:
+        self.close_connection = False
+    expect = headers.get("Expect", "").lower()
+    if expect == "100-continue" and http11 and version == "HTTP/1.1":
+        return bool(self.handle_expect_100())
+    return True
 
 
 class WatchedApp:
