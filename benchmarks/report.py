@@ -178,3 +178,18 @@ def summary_line(name, entries, fmt, lower_is_better, target=None):
         verdict, text = target(ours_v, entries)
         line += f"  [target {text}: {verdict}]"
     return line
+
+
+def growth_row(figure, before, after):
+    """A summary row: threads, fds and RSS from ``before`` to ``after``
+    against the target of DESIGN.md section 5."""
+    rss = after["rss_kb"] - before["rss_kb"]
+    return {
+        "figure": figure,
+        "ours": f"threads {after['threads'] - before['threads']:+d}, fds"
+        f" {after['fds'] - before['fds']:+d}, RSS {rss:+,d} kB",
+        "target": "threads, fds +0; RSS < +1 MiB",
+        "met": after["threads"] <= before["threads"]
+        and after["fds"] <= before["fds"]
+        and rss < 1024,
+    }

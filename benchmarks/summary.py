@@ -180,18 +180,12 @@ def rows(ctx, res):
     if "f" in res:
         ours = _by(res["f"]).get("ours")
         if ours and "before" in ours:
-            b, a = ours["before"], ours["after"]
-            rss = a["rss_kb"] - b["rss_kb"]
             out.append(
-                {
-                    "figure": f"growth over {ours['cycles']:,} layer cycles",
-                    "ours": f"threads {a['threads'] - b['threads']:+d}, fds"
-                    f" {a['fds'] - b['fds']:+d}, RSS {rss:+,d} kB",
-                    "target": "threads, fds +0; RSS < +1 MiB",
-                    "met": a["threads"] <= b["threads"]
-                    and a["fds"] <= b["fds"]
-                    and rss < 1024,
-                }
+                report.growth_row(
+                    f"growth over {ours['cycles']:,} layer cycles",
+                    ours["before"],
+                    ours["after"],
+                )
             )
     if "g" in res:
         out.extend(asgibench.summary_rows(res["g"]))

@@ -29,6 +29,7 @@ from figures import run_each
 from report import fmt_rate
 from report import fmt_ratio
 from report import fmt_time
+from report import growth_row
 from report import median
 from report import table
 
@@ -353,18 +354,12 @@ def summary_rows(res):
     served = res.get("h", {}).get("growth") or []
     ours = next((e for e in served if e["subject"] == "ours"), None)
     if ours:
-        b, a = ours["before"], ours["after"]
-        rss = a["rss_kb"] - b["rss_kb"]
         rows.append(
-            {
-                "figure": f"growth over {ours['requests']:,} requests (h)",
-                "ours": f"threads {a['threads'] - b['threads']:+d}, fds "
-                f"{a['fds'] - b['fds']:+d}, RSS {rss:+,d} kB",
-                "target": "threads, fds +0; RSS < +1 MiB",
-                "met": a["threads"] <= b["threads"]
-                and a["fds"] <= b["fds"]
-                and rss < 1024,
-            }
+            growth_row(
+                f"growth over {ours['requests']:,} requests (h)",
+                ours["before"],
+                ours["after"],
+            )
         )
     entries = res.get("i")
     if entries:
