@@ -25,7 +25,7 @@ from gocept.httpserverlayer._testing.client import read_one
 from gocept.httpserverlayer._testing.stresskit import figures
 from gocept.httpserverlayer._testing.stresskit import percentiles
 
-TEARDOWN_BOUND = 5.0
+TEARDOWN_BOUND = stresskit.TEARDOWN_BOUND
 BIG = 50 * 1024 * 1024
 BLOCK = b"x" * (1024 * 1024)
 SLOW_CLIENTS = 8
@@ -88,11 +88,7 @@ class SlowClients:
         for thread in stresskit.workers():
             # Left behind by the bounded shutdown; its socket is shut now.
             thread.join(2)
-        self.assertLess(self.teardown, TEARDOWN_BOUND)
-        if not self.warnings:
-            self.assertEqual("", self.stderr.getvalue())
-        self.assertEqual(self.warnings, len(self.records), self.records)
-        self.assertEqual(self.warnings, self.stderr.getvalue().count("\n"))
+        # The figures first, so that a failing run shows what it saw.
         figures(
             f"slow clients, {self.id().split('.')[-1]}, {self.kind}",
             **self.figures,
@@ -100,6 +96,11 @@ class SlowClients:
             others_latency=percentiles(self.latencies),
             layer_teardown=f"{self.teardown * 1000:.1f} ms",
         )
+        self.assertLess(self.teardown, TEARDOWN_BOUND)
+        if not self.warnings:
+            self.assertEqual("", self.stderr.getvalue())
+        self.assertEqual(self.warnings, len(self.records), self.records)
+        self.assertEqual(self.warnings, self.stderr.getvalue().count("\n"))
 
     def others_are_served(self, count=50):
         for _ in range(count):
