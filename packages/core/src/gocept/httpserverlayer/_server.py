@@ -592,9 +592,10 @@ class Server:
                 left = deadline - time.monotonic()
                 # The spawner, and the workers it started, must be done: a
                 # thread the test started and left running is reported.
-                spawning = self._spawner is not None or self._starting
-                waiting = busy or closed & self._connections or spawning
-                if left <= 0 or not waiting:
+                spawning = self._spawner is not None or self._starting > 0
+                if left <= 0 or not (
+                    busy or closed & self._connections or spawning
+                ):
                     break
                 self._changed.wait(min(left, 0.05))
             gate.settling = False
