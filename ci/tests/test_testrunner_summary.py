@@ -117,7 +117,7 @@ pytest: commands[0]> pytest packages/core/pytests
 =================== short test summary info ====================
 FAILED pytests/test_a.py::test_one - assert 1 == 2
 ERROR pytests/test_a.py::test_two
-===================== 1 failed, 1 error, 3 passed in 0.05s ======================
+========== 1 failed, 1 error, 3 passed in 0.05s ==========
 """
 
 
