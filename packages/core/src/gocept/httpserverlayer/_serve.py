@@ -225,11 +225,17 @@ def describe(stack: Stack, control: bool) -> dict[str, Any]:
 
 def _check_control_possible(server: Any, layer: Any) -> None:
     if not isinstance(getattr(server, "protocol", None), WSGIProtocol):
+        if hasattr(server, "protocol"):
+            how = (
+                "hands every request to its own request handler (custom.Layer,"
+                " or request_handler_class)"
+            )
+        else:
+            how = "is served by the ASGI engine (asgi.Layer)"
         raise ServeError(
             f"--control needs a layer served by the WSGI engine (wsgi.Layer,"
-            f" static.Layer, HTTP_SERVER), but {_layer_name(layer)} hands"
-            " every request to its own request handler (custom.Layer, or"
-            " request_handler_class): serve it without --control."
+            f" static.Layer, HTTP_SERVER), but {_layer_name(layer)} {how}:"
+            " serve it without --control."
         )
     # The endpoint answers loopback clients only: the server must listen
     # there.
