@@ -5,6 +5,11 @@ do right. ``Lifespan`` makes applications with a given lifespan behaviour.
 """
 
 import asyncio
+import threading
+
+#: Set when /stream-in has received a part of its body: the test sends the
+#: rest after it.
+FIRST_PART_RECEIVED = threading.Event()
 
 
 async def read_body(receive):
@@ -48,6 +53,7 @@ async def http_app(scope, receive, send):
         while True:
             message = await receive()
             sizes.append(len(message.get("body", b"")))
+            FIRST_PART_RECEIVED.set()
             if not message.get("more_body"):
                 break
         await respond(send, 200, b" ".join(b"%d" % n for n in sizes))

@@ -71,12 +71,13 @@ class StreamingTest(unittest.TestCase):
     layer = LAYER
 
     def test_request_body_reaches_app_in_parts(self):
+        asgiapps.FIRST_PART_RECEIVED.clear()
         sock = socket.create_connection(("127.0.0.1", self.layer["http_port"]))
         sock.sendall(
             b"POST /stream-in HTTP/1.1\r\nHost: x\r\n"
             b"Transfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n"
         )
-        time.sleep(0.05)
+        self.assertTrue(asgiapps.FIRST_PART_RECEIVED.wait(10))
         sock.sendall(b"6\r\n world\r\n0\r\n\r\n")
         (status, _, body), = responses(sock.recv(4096))  # fmt: skip
         sock.close()
