@@ -6,3 +6,7 @@ their close code. Websockets still open at testTearDown are closed with code
 1001 and reported. Install the ``asgi`` extra
 (``pip install 'gocept.httpserverlayer[asgi]'``); the pytest factory takes
 ``asgi=app``.
+
+``http_live_server`` serves an ASGI 3 application that ``http_live_app``
+returns (websockets, lifespan and pytest-playwright's ``page`` included);
+``http_server`` refuses an ASGI ``http_app`` and names the routes to take.
