@@ -81,6 +81,46 @@ def decode_path(raw_path: bytes) -> str:
         ) from None
 
 
+class BodyCopy:
+    """The start of a request body, for its record (``Request.body``).
+
+    The server keeps up to ``limit`` bytes of the body as they arrive,
+    whether or not the application reads them; the record, made when the
+    response starts, shows what has arrived by then, and what arrives until
+    the response is complete.
+    """
+
+    __slots__ = ("data", "limit", "truncated", "request")
+
+    def __init__(self, limit: int) -> None:
+        self.data = bytearray()
+        self.limit = limit
+        self.truncated = False
+        self.request: Request | None = None
+
+    def keep(self, body: bytes) -> None:
+        room = self.limit - len(self.data)
+        if len(body) > room:
+            self.truncated = True
+            if self.request is not None:
+                self.request.body_truncated = True
+        if room > 0:
+            self.data += body[:room]
+
+    def attach(self, request: Request) -> None:
+        self.request = request
+        request.body_truncated = self.truncated
+        request._capture = self
+
+    @property
+    def kept(self) -> bytes:
+        return bytes(self.data)
+
+    def complete(self) -> None:
+        """Nothing to read ahead (``RequestLog.add`` calls this): the bytes
+        that arrive after the record was added go into it as they come."""
+
+
 class Cycle:
     """One request and its response: the ``receive`` and ``send`` of the
     application's call."""
@@ -107,6 +147,7 @@ class Cycle:
         "expect_100",
         "head_only",
         "record",
+        "copy",
         "started_at",
         "task",
         "held",
@@ -140,6 +181,9 @@ class Cycle:
         self.expect_100 = False
         self.head_only = scope["method"] == "HEAD"
         self.record: Request | None = None
+        records = protocol.server.records
+        # The body for the record (None when nothing records).
+        self.copy = None if records is None else BodyCopy(records.max_body)
         self.started_at = time.perf_counter()
         self.task: asyncio.Task[None] | None = None
         self.held = False
@@ -226,6 +270,8 @@ class Cycle:
                 time.perf_counter() - self.started_at,
                 scope["headers"],
             )
+            if self.copy is not None:
+                self.copy.attach(self.record)
             records.add(self.record)
 
     def build_head(self, body: bytes, more: bool) -> bytes:
@@ -562,6 +608,8 @@ class HttpProtocol(FlowControl):
         if cycle is None or cycle.complete or cycle.disconnected:
             return
         cycle.body.append(body)
+        if cycle.copy is not None:
+            cycle.copy.keep(body)
         cycle.expect_100 = False
         if sum(map(len, cycle.body)) > HIGH_WATER:
             self.pause_reading()
