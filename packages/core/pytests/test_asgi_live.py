@@ -15,7 +15,7 @@ pytest.importorskip("wsproto", reason="needs the asgi extra")
 pytestmark = pytest.mark.whole_session
 
 # The page opens a websocket to the app, sends "hi", and shows the answer
-# as its title.
+# as its title; it also posts JSON to an API.
 ASGI_CONFTEST = '''
 import pytest
 from gocept.httpserverlayer.browser import playwright_launch_args
@@ -24,6 +24,7 @@ PAGE = b"""<!DOCTYPE html><html><head><title>Page</title>
 <link rel="icon" href="data:,"></head><body><script>
   const ws = new WebSocket(location.origin.replace("http", "ws") + "/ws");
   ws.onopen = () => ws.send("hi");
+  fetch("/api/hello", {method: "POST", body: JSON.stringify({n: 1})});
   ws.onmessage = (event) => { document.title = event.data; ws.close(); };
 </script></body></html>"""
 
@@ -93,6 +94,9 @@ def test_live_server_serves_an_asgi_app_to_pytest_playwright(pytester):
                 page.goto("/page")
                 page.wait_for_function("document.title == 'echo hi'")
                 http_live_server.requests.wait("GET", "/ws", timeout=10)
+                found = http_live_server.requests.wait(
+                    "POST", "/api/hello", timeout=10)
+                assert found.json() == {"n": 1}
 
             def test_next_test_has_its_own_record(http_live_server):
                 assert len(http_live_server.requests) == 0
