@@ -42,6 +42,9 @@ async def http_app(scope, receive, send):
     path = scope["path"]
     if path == "/echo":
         body = await read_body(receive)
+        if body is None:  # http.disconnect: nobody to answer
+            SEEN["disconnect"] = path
+            return
         await respond(send, 200, b"%s %d %s" % (
             scope["method"].encode(), len(body), body[:20]))  # fmt: skip
     elif path.startswith("/scope"):

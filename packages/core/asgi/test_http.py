@@ -102,7 +102,9 @@ class StreamingTest(unittest.TestCase):
         )
         self.assertLess(time.monotonic() - started, 4)
         self.assertEqual(b"", answer)
+        wait_for(lambda: asgiapps.SEEN.pop("disconnect", None) == "/echo")
         wait_for(lambda: not self.layer["httpd"].connections)
+        self.assertEqual([], self.layer["http_errors"])
         self.assertEqual(200, get(self.layer, "/echo")[0])
 
     def test_malformed_chunked_body_ends_the_request(self):
@@ -117,7 +119,9 @@ class StreamingTest(unittest.TestCase):
         )
         self.assertLess(time.monotonic() - started, 4)
         self.assertEqual([400], [r[0] for r in responses(answer)])
+        wait_for(lambda: asgiapps.SEEN.pop("disconnect", None) == "/echo")
         wait_for(lambda: not self.layer["httpd"].connections)
+        self.assertEqual([], self.layer["http_errors"])
         self.assertEqual(200, get(self.layer, "/echo")[0])
 
     def test_expect_100_continue(self):
