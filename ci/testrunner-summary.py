@@ -46,6 +46,7 @@ PYTEST = re.compile(
     r" in [\d.]+s(?: \([\d:.]+\))?\s*=*\s*$"
 )
 PYTEST_COUNT = re.compile(r"(\d+) ([a-z]+)")
+SESSION_STARTS = re.compile(r"^=+ test session starts =+$")
 TOX_COMMAND = re.compile(r"^(?P<env>\S+): commands(?:_pre|_post)?\[\d+\]> ")
 # zope.testrunner: "Failure in test test_x (module.Class.test_x)", then a
 # traceback whose first unindented line after "Traceback" is the exception.
@@ -99,21 +100,49 @@ def pytest_counts(match: re.Match[str]) -> Counts:
     )
 
 
-def run_counts(lines: list[str]) -> tuple[str, Counts] | None:
-    """The counts of one tox command's output, and the runner's name."""
-    pytest = total = None
-    layers = Counts()
-    ran = False
+def run_counts(lines: list[str]) -> list[tuple[str, Counts]]:
+    """The counts of one tox command's output, with the runners' names.
+
+    One command may run zope.testrunner and then pytest (the grid env's
+    does): the zope.testrunner lines before pytest's first "test session
+    starts" line are counted for it, the rest for pytest.
+    """
+    start = next(
+        (i for i, line in enumerate(lines) if SESSION_STARTS.match(line)),
+        None,
+    )
+    if start is None:
+        found = _zope_run(lines) or _pytest_run(lines)
+        return [found] if found else []
+    return [
+        found
+        for found in (_zope_run(lines[:start]), _pytest_run(lines[start:]))
+        if found
+    ]
+
+
+def _pytest_run(lines: list[str]) -> tuple[str, Counts] | None:
+    pytest = None
     for line in lines:
         if match := PYTEST.match(line):
             pytest = pytest_counts(match)
-        elif match := TOTAL.match(line):
+    return None if pytest is None else ("pytest", pytest)
+
+
+def _zope_run(lines: list[str]) -> tuple[str, Counts] | None:
+    total = None
+    layers = Counts()
+    ran = False
+    for line in lines:
+        if PYTEST.match(line):
+            # pytest's output, with a zope.testrunner run's lines inside
+            # (a test's captured output): pytest's last line counts.
+            return None
+        if match := TOTAL.match(line):
             total = zope_counts(match)
         elif match := RAN.match(line):
             layers += zope_counts(match)
             ran = True
-    if pytest is not None:
-        return "pytest", pytest
     if total is not None and not (ran and layers.tests == total.tests):
         return "zope.testrunner", total
     if ran:
@@ -191,8 +220,7 @@ def summarize(lines: Iterable[str]) -> tuple[Counts, dict[str, int]]:
     counts = Counts()
     runners: dict[str, int] = {}
     for _, run in split_runs(lines):
-        if (found := run_counts(run)) is not None:
-            runner, run_total = found
+        for runner, run_total in run_counts(run):
             counts += run_total
             runners[runner] = runners.get(runner, 0) + run_total.tests
     return counts, runners

@@ -176,3 +176,23 @@ def test_modules_that_fail_to_import_are_named(summary):
         "lowest-zope2: import of test_compat:"
         " ModuleNotFoundError: No module named 'UserDict'"
     ]
+
+
+# The grid env runs zope.testrunner and then pytest in one tox command.
+BOTH_IN_ONE_COMMAND = """\
+grid: commands[0]> python packages/core/grid/hosts.py run -- zope-testrunner \
+-j 2 -- pytest packages/core/grid/pytests -n 2
+  Ran 4 tests with 0 failures, 0 errors and 1 skipped in 1.0 seconds.
+  Ran 3 tests with 1 failures, 0 errors and 0 skipped in 1.0 seconds.
+Total: 7 tests, 1 failures, 0 errors and 0 skipped in 2.0 seconds.
+=================== test session starts ====================
+4 workers [5 items]
+============ 4 passed, 1 skipped in 4.86s ============
+"""
+
+
+def test_zope_testrunner_and_pytest_in_one_command(summary):
+    assert run(summary, BOTH_IN_ONE_COMMAND) == (
+        (9, 1, 2),
+        {"pytest": 5, "zope.testrunner": 7},
+    )
