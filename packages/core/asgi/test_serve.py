@@ -1,29 +1,18 @@
 """`python -m gocept.httpserverlayer serve` with an asgi.Layer."""
 
 import json
-import os
 import pathlib
-import subprocess
-import sys
 import unittest
 import urllib.request
+
+from gocept.httpserverlayer._testing.serving import start_serve
 
 HERE = pathlib.Path(__file__).parent
 TIMEOUT = 60
 
 
 def serve(*args):
-    environ = {
-        k: v for k, v in os.environ.items() if not k.startswith("GOCEPT_")
-    }
-    environ["PYTHONPATH"] = str(HERE)
-    return subprocess.Popen(
-        [sys.executable, "-m", "gocept.httpserverlayer", "serve", *args],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=environ,
-    )
+    return start_serve(*args, pythonpath=HERE)
 
 
 class ServeAsgiTest(unittest.TestCase):
