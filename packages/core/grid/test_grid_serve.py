@@ -18,8 +18,7 @@ import subprocess
 import sys
 import unittest
 
-import gridsupport
-
+from gocept.httpserverlayer._testing import gridsupport
 from gocept.httpserverlayer._testing.serving import start_serve
 
 TESTS = pathlib.Path(__file__).resolve().parents[1] / "tests"
