@@ -10,3 +10,7 @@ their close code. Websockets still open at testTearDown are closed with code
 ``http_live_server`` serves an ASGI 3 application that ``http_live_app``
 returns (websockets, lifespan and pytest-playwright's ``page`` included);
 ``http_server`` refuses an ASGI ``http_app`` and names the routes to take.
+
+``python -m gocept.httpserverlayer serve LAYER --control`` works for an
+``asgi.Layer`` too: the control endpoint resets the test between the tests of
+another process (Cypress, Playwright Test) as for the WSGI layers.

@@ -233,8 +233,8 @@ class ControlImpossibleTest(ServeTest):
         _, stderr = process.communicate(timeout=TIMEOUT)
         self.assertEqual(2, process.returncode)
         self.assertEqual(
-            "error: --control needs a layer served by the WSGI engine"
-            " (wsgi.Layer, static.Layer, HTTP_SERVER), but"
+            "error: --control needs a layer served by the WSGI or ASGI"
+            " engine (wsgi.Layer, static.Layer, HTTP_SERVER, asgi.Layer), but"
             " servelayers.Custom hands every request to its own request"
             " handler (custom.Layer, or request_handler_class): serve it"
             " without --control.",
