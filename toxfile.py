@@ -13,6 +13,7 @@ env prints nothing.
 
 from __future__ import annotations
 
+import sys
 import time
 from typing import TYPE_CHECKING
 
@@ -49,8 +50,11 @@ def tox_before_run_commands(tox_env: ToxEnv) -> None:
     if len(names) < 2 or tox_env.name not in names:
         return
     number = names.index(tox_env.name) + 1
-    print(
+    # One write of the whole line: tox reports from other threads at the
+    # same time, and print() writes the text and its newline apart, so
+    # that another thread's line could end up between them.
+    sys.stdout.write(
         f"{tox_env.name}: env {number} of {len(names)},"
-        f" {duration(time.monotonic() - STARTED)} into the run",
-        flush=True,
+        f" {duration(time.monotonic() - STARTED)} into the run\n"
     )
+    sys.stdout.flush()

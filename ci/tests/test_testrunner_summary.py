@@ -82,3 +82,117 @@ def test_a_log_without_tests_says_so(tmp_path):
         check=True,
     )
     assert result.stdout == "Tests: 0 passed, 0 failed, 0 skipped\n"
+
+
+ZOPE_FAILED = """\
+py312-core: commands[0]> coverage run -m zope.testrunner --path tests -vc
+Running zope.testrunner.layer.UnitTests tests:
+.
+
+Error in test test_errors (test_x.T.test_errors)
+Traceback (most recent call last):
+  File "/tmp/zt/tests/test_x.py", line 6, in test_errors
+    raise KeyError("k")
+    ^^^^^^^^^^^^^^^^^^^
+KeyError: 'k'
+
+During handling of the above exception, another exception occurred:
+
+Traceback (most recent call last):
+  File "/tmp/zt/tests/test_x.py", line 8, in test_errors
+    raise ValueError("v")
+ValueError: v
+
+.
+
+Failure in test test_fails (test_x.T.test_fails)
+Traceback (most recent call last):
+  File "/tmp/zt/tests/test_x.py", line 4, in test_fails
+    self.assertLess(3.5, 2)
+AssertionError: 3.5 not less than 2
+
+
+  Ran 3 tests with 1 failures, 1 errors, 0 skipped in 0.006 seconds.
+pytest: commands[0]> pytest packages/core/pytests
+=================== short test summary info ====================
+FAILED pytests/test_a.py::test_one - assert 1 == 2
+ERROR pytests/test_a.py::test_two
+========== 1 failed, 1 error, 3 passed in 0.05s ==========
+"""
+
+
+def test_failed_tests_are_named_with_env_and_exception(summary):
+    assert summary.failures(ZOPE_FAILED.splitlines()) == [
+        "py312-core: test_errors (test_x.T.test_errors): ValueError: v",
+        "py312-core: test_fails (test_x.T.test_fails):"
+        " AssertionError: 3.5 not less than 2",
+        "pytest: pytests/test_a.py::test_one: assert 1 == 2",
+        "pytest: pytests/test_a.py::test_two",
+    ]
+
+
+def test_failed_tests_are_listed_above_the_closing_line(tmp_path):
+    log = tmp_path / "make-test.log"
+    log.write_text(ZOPE_FAILED)
+    result = subprocess.run(
+        [sys.executable, CI / "testrunner-summary.py", log],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    lines = result.stdout.splitlines()
+    assert lines[0] == "Failed tests (4):"
+    assert lines[2] == (
+        "  py312-core: test_fails (test_x.T.test_fails):"
+        " AssertionError: 3.5 not less than 2"
+    )
+    assert lines[-1] == (
+        "Tests: 4 passed, 4 failed, 0 skipped (pytest 5, zope.testrunner 3)"
+    )
+
+
+ZOPE_IMPORT = """\
+lowest-zope2: commands[0]> zope-testrunner --path packages/zope2/tests -vc
+Test-module import failures:
+
+Module: test_compat
+
+Traceback (most recent call last):
+  File "site-packages/multipart.py", line 60, in <module>
+    from UserDict import DictMixin
+ModuleNotFoundError: No module named 'UserDict'
+
+
+Running tests at level 1
+
+Test-modules with import problems:
+  test_compat
+Total: 0 tests, 0 failures, 1 errors, 0 skipped in 0.000 seconds.
+"""
+
+
+def test_modules_that_fail_to_import_are_named(summary):
+    assert summary.failures(ZOPE_IMPORT.splitlines()) == [
+        "lowest-zope2: import of test_compat:"
+        " ModuleNotFoundError: No module named 'UserDict'"
+    ]
+
+
+# The grid env runs zope.testrunner and then pytest in one tox command.
+BOTH_IN_ONE_COMMAND = """\
+grid: commands[0]> python packages/core/grid/hosts.py run -- zope-testrunner \
+-j 2 -- pytest packages/core/grid/pytests -n 2
+  Ran 4 tests with 0 failures, 0 errors and 1 skipped in 1.0 seconds.
+  Ran 3 tests with 1 failures, 0 errors and 0 skipped in 1.0 seconds.
+Total: 7 tests, 1 failures, 0 errors and 0 skipped in 2.0 seconds.
+=================== test session starts ====================
+4 workers [5 items]
+============ 4 passed, 1 skipped in 4.86s ============
+"""
+
+
+def test_zope_testrunner_and_pytest_in_one_command(summary):
+    assert run(summary, BOTH_IN_ONE_COMMAND) == (
+        (9, 1, 2),
+        {"pytest": 5, "zope.testrunner": 7},
+    )

@@ -5,6 +5,11 @@ do right. ``Lifespan`` makes applications with a given lifespan behaviour.
 """
 
 import asyncio
+import threading
+
+#: Set when /stream-in has received a part of its body: the test sends the
+#: rest after it.
+FIRST_PART_RECEIVED = threading.Event()
 
 
 async def read_body(receive):
@@ -37,6 +42,9 @@ async def http_app(scope, receive, send):
     path = scope["path"]
     if path == "/echo":
         body = await read_body(receive)
+        if body is None:  # http.disconnect: nobody to answer
+            SEEN["disconnect"] = path
+            return
         await respond(send, 200, b"%s %d %s" % (
             scope["method"].encode(), len(body), body[:20]))  # fmt: skip
     elif path.startswith("/scope"):
@@ -48,6 +56,7 @@ async def http_app(scope, receive, send):
         while True:
             message = await receive()
             sizes.append(len(message.get("body", b"")))
+            FIRST_PART_RECEIVED.set()
             if not message.get("more_body"):
                 break
         await respond(send, 200, b" ".join(b"%d" % n for n in sizes))

@@ -121,4 +121,7 @@ def ws_connect(layer, path, **kw):
             "ssl", ssl.create_default_context(cafile=layer["ca_bundle"])
         )
     kw.setdefault("close_timeout", 2)
+    # No keepalive pings: their thread outlives a socket the server closed
+    # by a moment, and zope.testrunner reports it as left behind.
+    kw.setdefault("ping_interval", None)
     return connect(ws_url(layer, path), open_timeout=5, **kw)

@@ -71,12 +71,13 @@ class StreamingTest(unittest.TestCase):
     layer = LAYER
 
     def test_request_body_reaches_app_in_parts(self):
+        asgiapps.FIRST_PART_RECEIVED.clear()
         sock = socket.create_connection(("127.0.0.1", self.layer["http_port"]))
         sock.sendall(
             b"POST /stream-in HTTP/1.1\r\nHost: x\r\n"
             b"Transfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n"
         )
-        time.sleep(0.05)
+        self.assertTrue(asgiapps.FIRST_PART_RECEIVED.wait(10))
         sock.sendall(b"6\r\n world\r\n0\r\n\r\n")
         (status, _, body), = responses(sock.recv(4096))  # fmt: skip
         sock.close()
@@ -101,7 +102,9 @@ class StreamingTest(unittest.TestCase):
         )
         self.assertLess(time.monotonic() - started, 4)
         self.assertEqual(b"", answer)
+        wait_for(lambda: asgiapps.SEEN.pop("disconnect", None) == "/echo")
         wait_for(lambda: not self.layer["httpd"].connections)
+        self.assertEqual([], self.layer["http_errors"])
         self.assertEqual(200, get(self.layer, "/echo")[0])
 
     def test_malformed_chunked_body_ends_the_request(self):
@@ -116,7 +119,9 @@ class StreamingTest(unittest.TestCase):
         )
         self.assertLess(time.monotonic() - started, 4)
         self.assertEqual([400], [r[0] for r in responses(answer)])
+        wait_for(lambda: asgiapps.SEEN.pop("disconnect", None) == "/echo")
         wait_for(lambda: not self.layer["httpd"].connections)
+        self.assertEqual([], self.layer["http_errors"])
         self.assertEqual(200, get(self.layer, "/echo")[0])
 
     def test_expect_100_continue(self):

@@ -3,6 +3,7 @@
 import functools
 import os
 import socket
+import time
 import unittest
 import unittest.mock
 
@@ -49,6 +50,61 @@ class ResourceTest(unittest.TestCase):
         )
         self.assertEqual("x=1", record.query)
         self.assertEqual("localhost", record.header("Host").split(":")[0])
+
+    def test_request_body_in_the_record(self):
+        data = b'{"n": 1, "text": "' + b"x" * 100 + b'"}'
+        get(self.layer, "/echo", "POST", data)
+        record = self.layer["http_requests"].assert_requested(
+            "POST", "/echo", 200
+        )
+        self.assertEqual(data, record.body)
+        self.assertFalse(record.body_truncated)
+        self.assertEqual(1, record.json()["n"])
+
+    def test_chunked_body_in_the_record_without_its_framing(self):
+        with socket.create_connection(
+            ("127.0.0.1", self.layer["http_port"]), 10
+        ) as sock:
+            sock.sendall(
+                b"POST /echo HTTP/1.1\r\nHost: x\r\n"
+                b"Transfer-Encoding: chunked\r\n\r\n"
+                b"3\r\na=1\r\n4\r\n&b=2\r\n0\r\n\r\n"
+            )
+            self.assertIn(b"POST 7 a=1&b=2", sock.recv(4096))
+        record = self.layer["http_requests"].assert_requested("POST", "/echo")
+        self.assertEqual(b"a=1&b=2", record.body)
+
+    def test_body_the_app_never_reads_is_in_the_record(self):
+        # /length answers without reading; the body comes after the head,
+        # and the response waits for it (bounded), as the WSGI engine's.
+        with socket.create_connection(
+            ("127.0.0.1", self.layer["http_port"]), 10
+        ) as sock:
+            sock.sendall(
+                b"POST /length HTTP/1.1\r\nHost: x\r\nContent-Length: 7\r\n"
+                b"Content-Type: application/x-www-form-urlencoded\r\n\r\n"
+            )
+            time.sleep(0.1)
+            sock.sendall(b"a=1&b=2")
+            self.assertIn(b"abc", sock.recv(4096))
+            sock.sendall(b"GET /echo HTTP/1.1\r\nHost: x\r\n\r\n")
+            self.assertIn(b"GET 0", sock.recv(4096))  # still keep-alive
+        record = self.layer["http_requests"].assert_requested(
+            "POST", "/length", 200
+        )
+        self.assertEqual("2", record.form["b"])
+
+    def test_record_keeps_max_body_bytes(self):
+        log = self.layer["http_requests"]
+        self.addCleanup(setattr, log, "max_body", log.max_body)
+        log.max_body = 10
+        get(self.layer, "/echo", "POST", b'{"n": "' + b"x" * 90 + b'"}')
+        record = log.assert_requested("POST", "/echo", 200)
+        self.assertEqual(b'{"n": "xxx', record.body)
+        self.assertTrue(record.body_truncated)
+        with self.assertRaises(ValueError) as caught:
+            record.json()
+        self.assertIn("http_requests.max_body", str(caught.exception))
 
     def test_websocket_handshake_recorded_with_close_code(self):
         with ws_connect(self.layer, "/ws/echo") as ws:

@@ -8,10 +8,9 @@ import os
 import time
 import unittest
 
-import gridsupport
-
 import gocept.httpserverlayer.wsgi
 from gocept.httpserverlayer import grid
+from gocept.httpserverlayer._testing import gridsupport
 
 
 def app(environ, start_response):

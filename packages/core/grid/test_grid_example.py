@@ -7,11 +7,11 @@ test is skipped, saying why.
 
 import unittest
 
-import gridsupport
 import plone.testing
 
 import gocept.httpserverlayer.wsgi
 from gocept.httpserverlayer import grid
+from gocept.httpserverlayer._testing import gridsupport
 
 
 def hello(environ, start_response):

@@ -9,10 +9,9 @@ the hash does not.
 
 import json
 
-import gridsupport
-
 import gocept.httpserverlayer.wsgi
 from gocept.httpserverlayer import grid
+from gocept.httpserverlayer._testing import gridsupport
 
 HTTPS = gocept.httpserverlayer.wsgi.Layer(
     name="GridHTTPS", module=__name__, https=True

@@ -18,11 +18,11 @@ import subprocess
 import sys
 import urllib.parse
 
-import gridsupport
 import plone.testing
 
 import gocept.httpserverlayer.wsgi
 from gocept.httpserverlayer import grid
+from gocept.httpserverlayer._testing import gridsupport
 
 CHROMIUM = os.environ.get("CHROMIUM_BINARY", "/usr/bin/chromium")
 LAUNCH = {

@@ -18,7 +18,8 @@ import subprocess
 import sys
 import unittest
 
-import gridsupport
+from gocept.httpserverlayer._testing import gridsupport
+from gocept.httpserverlayer._testing.serving import start_serve
 
 TESTS = pathlib.Path(__file__).resolve().parents[1] / "tests"
 TIMEOUT = 30
@@ -33,18 +34,12 @@ except urllib.error.HTTPError as e:
 
 
 def serve(**env):
-    environ = {
-        k: v for k, v in os.environ.items() if not k.startswith("GOCEPT_HTTP")
-    }
-    environ["PYTHONPATH"] = str(TESTS)
-    environ.update(env)
-    return subprocess.Popen(
-        [sys.executable, "-m", "gocept.httpserverlayer", "serve"]
-        + ["servelayers.NOTES_HTTP", "--json", "--control"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=environ,
+    return start_serve(
+        "servelayers.NOTES_HTTP",
+        "--json",
+        "--control",
+        pythonpath=TESTS,
+        env=env,
     )
 
 

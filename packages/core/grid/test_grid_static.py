@@ -3,9 +3,8 @@
 import os
 import pathlib
 
-import gridsupport
-
 import gocept.httpserverlayer.static
+from gocept.httpserverlayer._testing import gridsupport
 
 STATIC = gocept.httpserverlayer.static.Layer(
     name="GridStatic", module=__name__

@@ -9,9 +9,8 @@ address: the server sees the node's address as the client's.
 import json
 import os
 
-import gridsupport
-
 import gocept.httpserverlayer.wsgi
+from gocept.httpserverlayer._testing import gridsupport
 
 WSGI = gocept.httpserverlayer.wsgi.Layer(name="GridWSGI", module=__name__)
 WSGI.wsgi_app = gridsupport.whoami_app(WSGI)

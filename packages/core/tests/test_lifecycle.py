@@ -15,6 +15,7 @@ from support import run_zope_testrunner
 import gocept.httpserverlayer.custom
 import gocept.httpserverlayer.static
 import gocept.httpserverlayer.wsgi
+from gocept.httpserverlayer._connection import Phase
 from gocept.httpserverlayer._server import BindError
 from gocept.httpserverlayer._testing.capture import captured_stderr
 
@@ -48,6 +49,16 @@ def wait_for_threads_named(part, timeout=5):
         if not [t for t in threading.enumerate() if part in t.name]:
             return
         time.sleep(0.01)
+
+
+def wait_for_phase(layer, phase, timeout=10):
+    """Until a connection of the layer's server is in ``phase``."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if any(c.phase is phase for c in list(layer["httpd"]._connections)):
+            return
+        time.sleep(0.002)
+    raise AssertionError(f"no connection {phase.value} after {timeout} s")
 
 
 def connect(layer):
@@ -143,7 +154,7 @@ class TearDownTest(unittest.TestCase):
         layer.setUp()
         with connect(layer) as sock, captured_stderr() as stderr:
             sock.sendall(b"GET /half HTTP/1.1\r\nHost: x\r\n")
-            time.sleep(0.05)
+            wait_for_phase(layer, Phase.RECEIVING)
             self.assertQuickTearDown(layer)
         self.assertIn("unfinished", stderr.getvalue())
 
@@ -170,8 +181,10 @@ class TearDownTest(unittest.TestCase):
 
     def test_request_still_running_is_bounded_and_reported(self):
         release = threading.Event()
+        running = threading.Event()
 
         def blocking(environ, start_response):
+            running.set()
             release.wait(30)
             return hello(environ, start_response)
 
@@ -179,7 +192,7 @@ class TearDownTest(unittest.TestCase):
         layer.setUp()
         sock = connect(layer)
         sock.sendall(b"GET /block HTTP/1.1\r\nHost: x\r\n\r\n")
-        time.sleep(0.1)
+        self.assertTrue(running.wait(10))
         with sock, captured_stderr() as stderr:
             start = time.monotonic()
             layer.tearDown()
@@ -221,10 +234,18 @@ class BetweenTestsTest(unittest.TestCase):
         self.release = threading.Event()
         self.slow_done = threading.Event()
         self.together = threading.Barrier(10)
+        # Set when the app starts on /block or /slow: the request is
+        # running (a sleep instead would race a busy machine).
+        self.started = {
+            "/block": threading.Event(),
+            "/slow": threading.Event(),
+        }
         self.seen = []
 
         def app(environ, start_response):
             self.seen.append(environ["PATH_INFO"])
+            if environ["PATH_INFO"] in self.started:
+                self.started[environ["PATH_INFO"]].set()
             if environ["PATH_INFO"] == "/block":
                 self.release.wait(10)
             if environ["PATH_INFO"] == "/together":
@@ -255,7 +276,7 @@ class BetweenTestsTest(unittest.TestCase):
         self.layer.settle_timeout = 0.2
         with connect(self.layer) as sock, captured_stderr() as stderr:
             sock.sendall(b"GET /block HTTP/1.1\r\nHost: x\r\n\r\n")
-            time.sleep(0.05)
+            self.assertTrue(self.started["/block"].wait(10))
             start = time.monotonic()
             self.layer.testTearDown()
             self.assertLess(time.monotonic() - start, 2)
@@ -269,7 +290,7 @@ class BetweenTestsTest(unittest.TestCase):
     def test_testTearDown_waits_for_a_request_that_finishes_in_time(self):
         with connect(self.layer) as sock:
             sock.sendall(b"GET /slow HTTP/1.1\r\nHost: x\r\n\r\n")
-            time.sleep(0.05)
+            self.assertTrue(self.started["/slow"].wait(10))
             self.layer.testTearDown()
             self.assertTrue(self.slow_done.is_set())
             self.assertIn(b"Hello world", sock.recv(4096))

@@ -7,16 +7,15 @@ SIGINT and SIGTERM tear the stack down. Every wait is bounded.
 """
 
 import json
-import os
 import pathlib
 import select
 import signal
-import subprocess
-import sys
 import tempfile
 import unittest
 import urllib.error
 import urllib.request
+
+from gocept.httpserverlayer._testing.serving import start_serve
 
 HERE = pathlib.Path(__file__).resolve().parent
 TIMEOUT = 30
@@ -40,18 +39,10 @@ class ServeTest(unittest.TestCase):
     def serve(self, *args, env=None):
         """Start the command; return the process (stopped at cleanup)."""
         self.log = pathlib.Path(tempfile.mkdtemp()) / "hooks.log"
-        environ = {
-            k: v for k, v in os.environ.items() if not k.startswith("GOCEPT_")
-        }
-        environ["PYTHONPATH"] = str(HERE)
-        environ["SERVE_TEST_LOG"] = str(self.log)
-        environ.update(env or {})
-        process = subprocess.Popen(
-            [sys.executable, "-m", "gocept.httpserverlayer", "serve", *args],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            env=environ,
+        process = start_serve(
+            *args,
+            pythonpath=HERE,
+            env={"SERVE_TEST_LOG": str(self.log), **(env or {})},
         )
         self.addCleanup(self.kill, process)
         return process
@@ -242,8 +233,8 @@ class ControlImpossibleTest(ServeTest):
         _, stderr = process.communicate(timeout=TIMEOUT)
         self.assertEqual(2, process.returncode)
         self.assertEqual(
-            "error: --control needs a layer served by the WSGI engine"
-            " (wsgi.Layer, static.Layer, HTTP_SERVER), but"
+            "error: --control needs a layer served by the WSGI or ASGI"
+            " engine (wsgi.Layer, static.Layer, HTTP_SERVER, asgi.Layer), but"
             " servelayers.Custom hands every request to its own request"
             " handler (custom.Layer, or request_handler_class): serve it"
             " without --control.",

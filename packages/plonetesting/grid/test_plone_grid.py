@@ -8,13 +8,13 @@ from the advertised address, and is gone in the next test.
 
 import os
 
-import gridsupport
 import plone.app.testing
 import transaction
 from plone.app.testing import PLONE_FIXTURE
 from plone.app.testing import TEST_USER_ID
 from plone.app.testing import setRoles
 
+from gocept.httpserverlayer._testing import gridsupport
 from gocept.httpserverlayer.plonetesting import HTTP_SERVER
 
 PLONE_HTTP = plone.app.testing.FunctionalTesting(

@@ -8,11 +8,11 @@ the hub.
 import json
 import os
 
-import gridsupport
 import pytest
 from selenium.webdriver.support.wait import WebDriverWait
 
 from gocept.httpserverlayer import grid
+from gocept.httpserverlayer._testing import gridsupport
 
 
 @pytest.fixture(scope="session")

@@ -19,6 +19,7 @@ A websocket handshake (``Upgrade: websocket``) hands the connection to
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from collections import deque
 from typing import TYPE_CHECKING
@@ -50,6 +51,9 @@ MAX_HEADER_BYTES = 64 * 1024
 MAX_HEADERS = 100
 # Request body bytes buffered for an app that does not read them yet.
 HIGH_WATER = 64 * 1024
+#: Seconds the head of a response waits for the rest of a request body
+#: that the app did not read, for the record (Cycle.read_ahead_for_record).
+READ_AHEAD_TIMEOUT = 2.0
 _HOP_BY_HOP = frozenset(
     {b"connection", b"keep-alive", b"transfer-encoding", b"upgrade"}
 )
@@ -81,6 +85,64 @@ def decode_path(raw_path: bytes) -> str:
         ) from None
 
 
+def _call_wsgi(
+    app: Any, environ: dict[str, Any]
+) -> tuple[int, list[tuple[str, str]], bytes]:
+    """Status, headers and body of a (small) WSGI application's answer."""
+    started: list[Any] = []
+
+    def start_response(status: str, headers: Any, exc_info: Any = None) -> Any:
+        started[:] = [int(status.split(" ", 1)[0]), list(headers)]
+        return lambda data: None
+
+    body = b"".join(app(environ, start_response))
+    return started[0], started[1], body
+
+
+def _settle_future(future: asyncio.Future[Any], result: Any) -> None:
+    if not future.done():
+        future.set_result(result)
+
+
+class BodyCopy:
+    """The start of a request body, for its record (``Request.body``).
+
+    The server keeps up to ``limit`` bytes of the body as they arrive,
+    whether or not the application reads them; the head of the response
+    waits for them (``Cycle.read_ahead_for_record``).
+    """
+
+    __slots__ = ("data", "limit", "truncated", "request")
+
+    def __init__(self, limit: int) -> None:
+        self.data = bytearray()
+        self.limit = limit
+        self.truncated = False
+        self.request: Request | None = None
+
+    def keep(self, body: bytes) -> None:
+        room = self.limit - len(self.data)
+        if len(body) > room:
+            self.truncated = True
+            if self.request is not None:
+                self.request.body_truncated = True
+        if room > 0:
+            self.data += body[:room]
+
+    def attach(self, request: Request) -> None:
+        self.request = request
+        request.body_truncated = self.truncated
+        request._capture = self
+
+    @property
+    def kept(self) -> bytes:
+        return bytes(self.data)
+
+    def complete(self) -> None:
+        """Nothing to read ahead (``RequestLog.add`` calls this): the bytes
+        that arrive after the record was added go into it as they come."""
+
+
 class Cycle:
     """One request and its response: the ``receive`` and ``send`` of the
     application's call."""
@@ -107,6 +169,8 @@ class Cycle:
         "expect_100",
         "head_only",
         "record",
+        "copy",
+        "control",
         "started_at",
         "task",
         "held",
@@ -140,6 +204,12 @@ class Cycle:
         self.expect_100 = False
         self.head_only = scope["method"] == "HEAD"
         self.record: Request | None = None
+        records = protocol.server.records
+        # The body for the record (None when nothing records).
+        self.copy = None if records is None else BodyCopy(records.max_body)
+        # The WSGI application of the control endpoint, for a request to
+        # it (see AsgiServer.control), instead of the ASGI application.
+        self.control: Any = None
         self.started_at = time.perf_counter()
         self.task: asyncio.Task[None] | None = None
         self.held = False
@@ -192,6 +262,8 @@ class Cycle:
                     f" bytes, got {type(body).__name__}."
                 )
             more = bool(message.get("more_body", False))
+            if not self.head_sent:
+                await self.read_ahead_for_record()
             self.write_body(bytes(body), more)
             if more:
                 await self.protocol.drain()
@@ -200,6 +272,29 @@ class Cycle:
                 f"The response to {self.describe} is complete; the app sent"
                 f" {message!r} after it."
             )
+
+    async def read_ahead_for_record(self) -> None:
+        """Before the head goes out: wait (bounded) for the part of the
+        request body the app has not read, up to the record's bound, as
+        the WSGI engine reads it. So a test that has read the response
+        finds the body in the record also when the app never read it (a
+        beacon, a form answered with a redirect); the app may still read
+        it. Not for a client that waits for ``100 Continue``: it has sent
+        no body."""
+        copy = self.copy
+        if copy is None or self.expect_100:
+            return
+        deadline = time.monotonic() + READ_AHEAD_TIMEOUT
+        while not (self.body_done or self.disconnected or copy.truncated):
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return
+            self.protocol.resume_reading()
+            self.event.clear()
+            try:
+                await asyncio.wait_for(self.event.wait(), left)
+            except TimeoutError:
+                return
 
     def start(self, message: dict[str, Any]) -> None:
         status = message.get("status")
@@ -217,6 +312,8 @@ class Cycle:
 
     def add_record(self, status: int) -> None:
         records = self.protocol.server.records
+        if self.control is not None:
+            return  # the control endpoint's requests are no test's
         if records is not None and self.record is None:
             scope = self.scope
             self.record = Request(
@@ -226,6 +323,8 @@ class Cycle:
                 time.perf_counter() - self.started_at,
                 scope["headers"],
             )
+            if self.copy is not None:
+                self.copy.attach(self.record)
             records.add(self.record)
 
     def build_head(self, body: bytes, more: bool) -> bytes:
@@ -333,6 +432,9 @@ class Cycle:
         protocol = self.protocol
         server = protocol.server
         what = f"{self.describe} from {protocol.peer}"
+        if self.control is not None:
+            await self.run_control(what)
+            return
         try:
             outcome = await call_app(server, self, what)
         except asyncio.CancelledError:
@@ -356,6 +458,60 @@ class Cycle:
             except RuntimeError:
                 report(server, what, f"{server.name}: while serving {what}")
             self.fail()
+
+    async def run_control(self, what: str) -> None:
+        """Answer a request to the control endpoint with its WSGI
+        application, on a thread of its own: at once, also between tests,
+        and settle() does not wait for it (it is marked held), since the
+        hooks it runs may be what called settle()."""
+        self.held = True
+        server = self.protocol.server
+        server.notify()
+        while not self.disconnected:  # the body, if any, is not used
+            message = await self.receive()
+            if not message.get("more_body"):
+                break
+        if self.disconnected:
+            return
+        environ = {
+            "REQUEST_METHOD": self.scope["method"],
+            "PATH_INFO": self.scope["path"],
+            "REMOTE_ADDR": (self.scope["client"] or ("",))[0],
+        }
+        loop = asyncio.get_running_loop()
+        answered: asyncio.Future[Any] = loop.create_future()
+
+        def answer() -> None:
+            result: tuple[bool, Any]
+            try:
+                result = (True, _call_wsgi(self.control, environ))
+            except Exception as e:
+                result = (False, e)
+            loop.call_soon_threadsafe(_settle_future, answered, result)
+
+        threading.Thread(
+            target=answer, name=f"{server.name} control", daemon=True
+        ).start()
+        ok, result = await answered
+        if not ok:
+            try:
+                raise result
+            except Exception:
+                report(server, what, f"{server.name}: while serving {what}")
+            self.fail()
+            return
+        status, headers, body = result
+        await self.send(
+            {
+                "type": "http.response.start",
+                "status": status,
+                "headers": [
+                    (k.lower().encode("latin-1"), v.encode("latin-1"))
+                    for k, v in headers
+                ],
+            }
+        )
+        await self.send({"type": "http.response.body", "body": body})
 
     @property
     def gone(self) -> bool:
@@ -549,6 +705,11 @@ class HttpProtocol(FlowControl):
         if upgrade:
             keep_alive = False  # an upgrade we do not do: answer, close
         cycle = Cycle(self, scope, target, keep_alive)
+        control = server.control
+        if control is not None and (
+            path == control[0] or path.startswith(control[0] + "/")
+        ):
+            cycle.control = control[1]
         cycle.expect_100 = expect and version == "1.1"
         self.parsing = cycle
         if self.active is None:
@@ -562,6 +723,8 @@ class HttpProtocol(FlowControl):
         if cycle is None or cycle.complete or cycle.disconnected:
             return
         cycle.body.append(body)
+        if cycle.copy is not None:
+            cycle.copy.keep(body)
         cycle.expect_100 = False
         if sum(map(len, cycle.body)) > HIGH_WATER:
             self.pause_reading()

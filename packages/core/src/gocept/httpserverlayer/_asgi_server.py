@@ -62,6 +62,11 @@ class AsgiServer:
     #: Seconds a websocket client has to answer our close frame.
     close_timeout = 1.0
     websocket_close_code = GOING_AWAY
+    #: ``(path, application)``: requests for ``path`` and below go to this
+    #: WSGI application (the control endpoint of ``python -m
+    #: gocept.httpserverlayer serve``, see ``Site.control``): at once, also
+    #: between tests, unrecorded, and settle() does not wait for them.
+    control: tuple[str, Any] | None = None
 
     def __init__(
         self,

@@ -31,7 +31,29 @@ _BLOCK = 65536
 MAX_DECHUNKED = 16 * 1024 * 1024
 
 
-class LengthInput:
+class LineReader:
+    """``readlines()`` and iteration over a reader's ``readline()``, as
+    ``io.IOBase`` has them (the WSGI input stream's interface, PEP 3333)."""
+
+    def readline(self, size: int | None = -1) -> bytes:
+        raise NotImplementedError
+
+    def readlines(self, hint: int = -1) -> list[bytes]:
+        lines = []
+        total = 0
+        while line := self.readline():
+            lines.append(line)
+            total += len(line)
+            if 0 < hint <= total:
+                break
+        return lines
+
+    def __iter__(self) -> Iterator[bytes]:
+        while line := self.readline():
+            yield line
+
+
+class LengthInput(LineReader):
     """A body of ``length`` bytes, read from the connection on demand.
 
     :param rfile: the connection's buffered reader.
@@ -94,20 +116,6 @@ class LengthInput:
             )
         self._remaining -= len(data)
         return data
-
-    def readlines(self, hint: int = -1) -> list[bytes]:
-        lines = []
-        total = 0
-        while line := self.readline():
-            lines.append(line)
-            total += len(line)
-            if 0 < hint <= total:
-                break
-        return lines
-
-    def __iter__(self) -> Iterator[bytes]:
-        while line := self.readline():
-            yield line
 
     def client_sent_body(self) -> bool:
         """Whether body bytes arrived although ``100 Continue`` was not sent.

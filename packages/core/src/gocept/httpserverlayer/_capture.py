@@ -19,13 +19,13 @@ then. The WSGI engine calls :func:`record_body` where it builds
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
+from gocept.httpserverlayer._body import LineReader
 from gocept.httpserverlayer._errors import BadRequest
 
 
-class RecordedInput:
+class RecordedInput(LineReader):
     """``wsgi.input`` that copies the body into ``request`` as it passes.
 
     It reads through ``inner``, the engine's reader, which the engine
@@ -101,20 +101,6 @@ class RecordedInput:
             return head
         rest = -1 if limit < 0 else limit - len(head)
         return head + self._from_inner("readline", rest)
-
-    def readlines(self, hint: int = -1) -> list[bytes]:
-        lines = []
-        total = 0
-        while line := self.readline():
-            lines.append(line)
-            total += len(line)
-            if 0 < hint <= total:
-                break
-        return lines
-
-    def __iter__(self) -> Iterator[bytes]:
-        while line := self.readline():
-            yield line
 
     def drain(self, limit: int) -> bool:
         """Drop what is left (the engine calls this after the response)."""

@@ -8,6 +8,7 @@ plugin (:mod:`gocept.httpserverlayer.pytest_plugin`) wires it into pytest.
 from __future__ import annotations
 
 import contextlib
+import inspect
 import pathlib
 from collections.abc import Callable
 from collections.abc import Iterator
@@ -154,6 +155,31 @@ class Server:
     def __repr__(self) -> str:
         state = self.url if self._running else "stopped"
         return f"<{type(self).__name__} {self.layer.__name__} {state}>"
+
+
+def is_asgi(app: Any) -> bool:
+    """Whether ``app`` is an ASGI 3 application rather than a WSGI one: a
+    coroutine function, an object with an async ``__call__`` (Starlette,
+    FastAPI, Quart, Django's ASGIHandler), or a callable of three
+    required positional parameters (scope, receive, send; WSGI takes
+    two)."""
+    if not callable(app):
+        return False
+    if inspect.iscoroutinefunction(app) or inspect.iscoroutinefunction(
+        type(app).__call__
+    ):
+        return True
+    try:
+        parameters = inspect.signature(app).parameters.values()
+    except (TypeError, ValueError):
+        return False
+    required = [
+        p
+        for p in parameters
+        if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+        and p.default is p.empty
+    ]
+    return len(required) == 3
 
 
 def _wsgi_layer(app: Any, kw: dict[str, Any], listing: bool) -> Any:

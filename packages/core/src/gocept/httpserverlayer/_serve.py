@@ -224,12 +224,16 @@ def describe(stack: Stack, control: bool) -> dict[str, Any]:
 
 
 def _check_control_possible(server: Any, layer: Any) -> None:
-    if not isinstance(getattr(server, "protocol", None), WSGIProtocol):
+    wsgi = isinstance(getattr(server, "protocol", None), WSGIProtocol)
+    # The ASGI engine (AsgiServer) has no protocol, and a control slot.
+    asgi = not hasattr(server, "protocol") and hasattr(server, "control")
+    if not (wsgi or asgi):
         raise ServeError(
-            f"--control needs a layer served by the WSGI engine (wsgi.Layer,"
-            f" static.Layer, HTTP_SERVER), but {_layer_name(layer)} hands"
-            " every request to its own request handler (custom.Layer, or"
-            " request_handler_class): serve it without --control."
+            f"--control needs a layer served by the WSGI or ASGI engine"
+            f" (wsgi.Layer, static.Layer, HTTP_SERVER, asgi.Layer), but"
+            f" {_layer_name(layer)} hands every request to its own request"
+            " handler (custom.Layer, or request_handler_class): serve it"
+            " without --control."
         )
     # The endpoint answers loopback clients only: the server must listen
     # there.

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING
 from typing import Any
 
 from gocept.httpserverlayer._errors import Error
+from gocept.httpserverlayer.browser import FLAGS
 
 if TYPE_CHECKING:
     from selenium.webdriver.chrome.options import Options
@@ -45,18 +46,9 @@ __all__ = [
 ]
 
 #: Headless, and none of the background traffic a desktop browser sends to
-#: the internet; without a sandbox, which a browser in a container lacks.
-CHROMIUM_ARGUMENTS = (
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-)
+#: the internet; without a sandbox, which a browser in a container lacks:
+#: the flags of a local browser (:data:`.browser.FLAGS`).
+CHROMIUM_ARGUMENTS = FLAGS
 
 
 class GridError(Error):

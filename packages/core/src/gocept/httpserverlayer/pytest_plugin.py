@@ -19,9 +19,10 @@ Fixtures:
     ``fail_on_server_errors=`` override the settings. Every server it
     started is reset around every test and stops at the end of the session.
 ``http_live_app`` (session)
-    The WSGI application ``http_live_server`` serves; override it.
+    The application ``http_live_server`` serves, WSGI or ASGI 3; override
+    it.
 ``http_live_server`` (session)
-    One WSGI server for the session, serving ``http_live_app``: the one to
+    One server for the session, serving ``http_live_app``: the one to
     name in pytest-playwright's and pytest-base-url's ``base_url``.
 ``http_app`` (function)
     The WSGI application ``http_server`` serves; override it.
@@ -56,6 +57,7 @@ from gocept.httpserverlayer import _report
 from gocept.httpserverlayer._fixtures import TEMPORARY
 from gocept.httpserverlayer._fixtures import Server
 from gocept.httpserverlayer._fixtures import ServerFactory
+from gocept.httpserverlayer._fixtures import is_asgi
 from gocept.httpserverlayer._records import describe_errors
 
 __all__ = ["TEMPORARY", "Server", "ServerFactory"]
@@ -381,10 +383,11 @@ def http_server_factory(
 
 @pytest.fixture(scope="session")
 def http_live_app() -> Any:
-    """The WSGI application that ``http_live_server`` serves: override it
-    with a session-scoped fixture."""
+    """The application that ``http_live_server`` serves, WSGI or ASGI 3:
+    override it with a session-scoped fixture."""
     raise pytest.UsageError(
-        "The http_live_server fixture serves the WSGI application of the"
+        "The http_live_server fixture serves the WSGI or ASGI application of"
+        " the"
         " http_live_app fixture: define a session-scoped fixture named"
         " http_live_app (in a conftest.py) that returns your application,"
         ' as in @pytest.fixture(scope="session") def http_live_app():'
@@ -396,7 +399,9 @@ def http_live_app() -> Any:
 def http_live_server(
     http_server_factory: ServerFactory, http_live_app: Any
 ) -> Server:
-    """A WSGI server for the whole session, serving ``http_live_app``.
+    """A server for the whole session, serving ``http_live_app``: an
+    ``asgi.Layer`` (websockets included, the ``asgi`` extra) for an ASGI 3
+    application (see :func:`~._fixtures.is_asgi`), a ``wsgi.Layer`` else.
 
     Session-scoped, so pytest-playwright's and pytest-base-url's
     session-scoped ``base_url`` can name it::
@@ -408,7 +413,10 @@ def http_live_server(
     Reset around every test by the plugin (an empty request record, idle
     connections closed), as every server the plugin started.
     """
-    return http_server_factory(wsgi=http_live_app, name="http_live_server")
+    kind = "asgi" if is_asgi(http_live_app) else "wsgi"
+    return http_server_factory(
+        **{kind: http_live_app}, name="http_live_server"
+    )
 
 
 @pytest.fixture
@@ -429,6 +437,15 @@ def http_server(http_server_factory: ServerFactory, http_app: Any) -> Server:
     test gets it with an empty request record, serving that test's
     ``http_app``.
     """
+    if is_asgi(http_app):
+        # One server with the app of each test would skip the lifespan
+        # startup of every app but the first.
+        raise pytest.UsageError(
+            f"http_app is {http_app!r}, an ASGI application, but"
+            " http_server serves the WSGI application of each test: serve"
+            " it with http_live_server (a session-scoped http_live_app), or"
+            " start a server of your own with http_server_factory(asgi=...)."
+        )
     server = http_server_factory.shared(
         "gocept.httpserverlayer.http_server", wsgi=http_app
     )

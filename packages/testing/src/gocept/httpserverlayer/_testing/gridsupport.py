@@ -5,19 +5,24 @@ starts a Selenium Grid whose nodes are other hosts (network namespaces)
 and sets ``GOCEPT_SELENIUM_GRID_URL``, ``GOCEPT_HTTP_APP_HOST`` and
 ``GOCEPT_HTTP_BIND_HOST`` for them. Without a grid (no root, say),
 ``GOCEPT_GRID_UNAVAILABLE`` says why and the tests skip, printing it.
+
+Needs the core's ``grid`` extra (Selenium), which the grid env installs.
 """
+
+from __future__ import annotations
 
 import json
 import os
 import sys
 import unittest
+from typing import Any
 
 import plone.testing
 
 from gocept.httpserverlayer import grid
 
 
-def why_no_grid():
+def why_no_grid() -> str | None:
     """Return why no grid is there, or None."""
     reason = os.environ.get("GOCEPT_GRID_UNAVAILABLE")
     if reason:
@@ -30,7 +35,7 @@ def why_no_grid():
     return None
 
 
-def node_addresses():
+def node_addresses() -> set[str]:
     """The addresses of the grid's nodes, as hosts.py made them."""
     return set(json.loads(os.environ["GOCEPT_GRID_NODE_ADDRESSES"]))
 
@@ -44,11 +49,11 @@ class RemoteBrowser(plone.testing.Layer):
     Resource: ``webdriver`` (None without a grid).
     """
 
-    def __init__(self, server, **kw):
+    def __init__(self, server: Any, **kw: Any) -> None:
         kw.setdefault("name", f"{server.__name__}+GridBrowser")
         super().__init__(bases=(server,), **kw)
 
-    def setUp(self):
+    def setUp(self) -> None:
         self["webdriver"] = None
         reason = why_no_grid()
         if reason:
@@ -56,13 +61,13 @@ class RemoteBrowser(plone.testing.Layer):
             return
         self["webdriver"] = grid.remote_webdriver(self)
 
-    def testTearDown(self):
+    def testTearDown(self) -> None:
         driver = self["webdriver"]
         if driver is not None:
             driver.get("about:blank")
             driver.delete_all_cookies()
 
-    def tearDown(self):
+    def tearDown(self) -> None:
         driver = self["webdriver"]
         del self["webdriver"]
         if driver is not None:
@@ -72,13 +77,15 @@ class RemoteBrowser(plone.testing.Layer):
 class GridTestCase(unittest.TestCase):
     """A test that drives ``self.driver``, a browser on a grid node."""
 
-    def setUp(self):
+    layer: Any
+
+    def setUp(self) -> None:
         super().setUp()
         self.driver = self.layer["webdriver"]
         if self.driver is None:
-            self.skipTest(why_no_grid())
+            self.skipTest(why_no_grid() or "no browser from the grid")
 
-    def wait_for(self, script, timeout=20):
+    def wait_for(self, script: str, timeout: float = 20) -> Any:
         """Wait until the JavaScript expression is truthy; return it."""
         from selenium.webdriver.support.wait import WebDriverWait
 
@@ -88,12 +95,12 @@ class GridTestCase(unittest.TestCase):
         )
 
 
-def whoami_app(layer):
+def whoami_app(layer: Any) -> Any:
     """A WSGI app: ``/`` is a page whose script asks ``/whoami`` (at the
     address ``layer`` advertises) who the client is, ``/whoami`` answers
     with the client's address as the server saw it."""
 
-    def app(environ, start_response):
+    def app(environ: Any, start_response: Any) -> list[bytes]:
         if environ["PATH_INFO"] == "/whoami":
             body = json.dumps(
                 {
