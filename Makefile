@@ -38,7 +38,7 @@ browser: ## Install Debian's chromium and chromium-driver when missing (needs ro
 grid-tools: ## Install Java 17 and the npm packages of the grid env and the serve tests (ci/install-grid.sh).
 	bash ci/install-grid.sh
 
-test: tools browser grid-tools ## Run the whole suite (tox.ini's env_list, under 25 minutes).
+test: tools browser grid-tools ## Run the whole suite (tox.ini's env_list, under 30 minutes).
 	$(TOX_PYTHONS) run $(TOX_ENVS)
 
 matrix: tools browser grid-tools ## Run every cell: Python 3.11-3.13, Zope 5 and 6, Plone 6.1 and 6.2 (about an hour).
