@@ -6,9 +6,8 @@ import json
 import pathlib
 import socket
 import unittest
-import urllib.error
-import urllib.request
 
+from gocept.httpserverlayer._testing.serving import call
 from gocept.httpserverlayer._testing.serving import start_serve
 from gocept.httpserverlayer.asgi import Layer
 
@@ -48,19 +47,6 @@ class NotesLayer(Layer):
 
 
 NOTES_LAYER = NotesLayer(asgi_app=notes_app, name="Notes", module=__name__)
-
-
-def call(method, url, body=None, timeout=TIMEOUT):
-    request = urllib.request.Request(url, data=body, method=method)
-    try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
-            status, data = response.status, response.read()
-    except urllib.error.HTTPError as e:
-        status, data = e.code, e.read()
-    try:
-        return status, json.loads(data)
-    except ValueError:
-        return status, data.decode()
 
 
 class ServeAsgiTest(unittest.TestCase):

@@ -12,27 +12,12 @@ import select
 import signal
 import tempfile
 import unittest
-import urllib.error
-import urllib.request
 
+from gocept.httpserverlayer._testing.serving import call
 from gocept.httpserverlayer._testing.serving import start_serve
 
 HERE = pathlib.Path(__file__).resolve().parent
 TIMEOUT = 30
-
-
-def call(method, url, body=None):
-    """(status, decoded JSON or text) of one request."""
-    request = urllib.request.Request(url, data=body, method=method)
-    try:
-        with urllib.request.urlopen(request, timeout=TIMEOUT) as response:
-            status, data = response.status, response.read()
-    except urllib.error.HTTPError as e:
-        status, data = e.code, e.read()
-    try:
-        return status, json.loads(data)
-    except ValueError:
-        return status, data.decode()
 
 
 class ServeTest(unittest.TestCase):

@@ -1,4 +1,5 @@
-"""``python -m gocept.httpserverlayer serve`` started for a test.
+"""``python -m gocept.httpserverlayer serve`` started for a test, and
+requests to what it serves.
 
 The tests of the command run it as a user's other process would: a
 subprocess with its own environment, where none of the caller's
@@ -7,9 +8,12 @@ subprocess with its own environment, where none of the caller's
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
+import urllib.error
+import urllib.request
 from typing import Any
 
 
@@ -32,3 +36,20 @@ def start_serve(
         text=True,
         env=environ,
     )
+
+
+def call(
+    method: str, url: str, body: bytes | None = None, timeout: float = 30
+) -> tuple[int, Any]:
+    """(status, decoded JSON or text) of one request, as an outside suite
+    would send it (urllib)."""
+    request = urllib.request.Request(url, data=body, method=method)
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            status, data = response.status, response.read()
+    except urllib.error.HTTPError as e:
+        status, data = e.code, e.read()
+    try:
+        return status, json.loads(data)
+    except ValueError:
+        return status, data.decode()
