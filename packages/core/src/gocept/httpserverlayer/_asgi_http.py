@@ -42,6 +42,7 @@ from gocept.httpserverlayer._asgi_conn import peer
 from gocept.httpserverlayer._asgi_conn import report
 from gocept.httpserverlayer._records import Request
 from gocept.httpserverlayer._report import request_line
+from gocept.httpserverlayer._site import asks_for_control
 
 if TYPE_CHECKING:
     from gocept.httpserverlayer._asgi_server import AsgiServer
@@ -705,11 +706,9 @@ class HttpProtocol(FlowControl):
         if upgrade:
             keep_alive = False  # an upgrade we do not do: answer, close
         cycle = Cycle(self, scope, target, keep_alive)
-        control = server.control
-        if control is not None and (
-            path == control[0] or path.startswith(control[0] + "/")
-        ):
-            cycle.control = control[1]
+        if asks_for_control(server.control, path):
+            assert server.control is not None
+            cycle.control = server.control[1]
         cycle.expect_100 = expect and version == "1.1"
         self.parsing = cycle
         if self.active is None:

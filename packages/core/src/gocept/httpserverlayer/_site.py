@@ -89,6 +89,14 @@ class TestGate:
         return not self.stopped
 
 
+def asks_for_control(control: tuple[str, Any] | None, path: str) -> bool:
+    """Whether a request for ``path`` goes to the control endpoint
+    ``control`` (``(path, application)`` or None): its path or below."""
+    if control is None:
+        return False
+    return path == control[0] or path.startswith(control[0] + "/")
+
+
 @dataclass(eq=False)
 class Site:
     """What a protocol may use to answer requests, and nothing more.
@@ -129,10 +137,7 @@ class Site:
 
     def is_control(self, head: RequestHead) -> bool:
         """Whether ``head`` asks for the control endpoint (see ``control``)."""
-        if self.control is None:
-            return False
-        path = self.control[0]
-        return head.path == path or head.path.startswith(path + "/")
+        return asks_for_control(self.control, head.path)
 
     def new_record(self, head: RequestHead) -> Request:
         """The record of the request ``head`` starts, not yet added.
