@@ -7,6 +7,8 @@ import pathlib
 import socket
 import unittest
 
+from asgiapps import read_body
+
 from gocept.httpserverlayer._testing.serving import call
 from gocept.httpserverlayer._testing.serving import start_serve
 from gocept.httpserverlayer.asgi import Layer
@@ -21,12 +23,9 @@ NOTES = []
 async def notes_app(scope, receive, send):
     if scope["type"] != "http":
         return  # no lifespan
-    body = b""
-    while True:
-        message = await receive()
-        body += message.get("body", b"")
-        if not message.get("more_body"):
-            break
+    body = await read_body(receive)
+    if body is None:
+        return  # the client left
     if scope["method"] == "POST":
         NOTES.append(body.decode())
         status = 201

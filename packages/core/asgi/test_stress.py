@@ -11,6 +11,7 @@ import time
 import unittest
 
 import plone.testing
+from asgiapps import read_body
 
 from gocept.httpserverlayer._testing.layerstress import BIG_SIZE
 from gocept.httpserverlayer._testing.layerstress import SLOW_SECONDS
@@ -24,14 +25,9 @@ BLOCK = b"x" * (1024 * 1024)
 async def stress_app(scope, receive, send):
     if scope["type"] != "http":
         return  # no lifespan
-    body = b""
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            return
-        body += message.get("body", b"")
-        if not message.get("more_body"):
-            break
+    body = await read_body(receive)
+    if body is None:
+        return  # http.disconnect
     path = scope["path"]
     if path == "/broken":
         raise RuntimeError("the stress app fails on purpose")
