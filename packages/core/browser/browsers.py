@@ -63,12 +63,11 @@ class SeleniumBrowser:
         """Click the element ``css`` and wait for a navigation it starts."""
         old = self.driver.find_element("tag name", "html")
         self._find(css).click()
-        from selenium.webdriver.support import expected_conditions
         from selenium.webdriver.support.wait import WebDriverWait
 
         try:
             WebDriverWait(self.driver, TIMEOUT).until(
-                expected_conditions.staleness_of(old)
+                lambda driver: _is_stale(old)
             )
         finally:
             WebDriverWait(self.driver, TIMEOUT).until(
@@ -109,6 +108,29 @@ class SeleniumBrowser:
 
     def quit(self):
         self.driver.quit()
+
+
+def _is_stale(element):
+    """Whether ``element`` no longer belongs to the window's document.
+
+    Selenium's ``staleness_of`` knows only "stale element reference"; while
+    Chromium swaps documents, chromedriver may answer instead with "unknown
+    error: unhandled inspector error: ... Node with given id does not belong
+    to the document" (SeleniumHQ/selenium#15401), which failed a CI run of
+    the form POST test. Both mean the old document is gone.
+    """
+    from selenium.common.exceptions import StaleElementReferenceException
+    from selenium.common.exceptions import WebDriverException
+
+    try:
+        element.is_enabled()
+    except StaleElementReferenceException:
+        return True
+    except WebDriverException as error:
+        if "does not belong to the document" in (error.msg or ""):
+            return True
+        raise
+    return False
 
 
 class PlaywrightBrowser:
