@@ -107,19 +107,19 @@ class Connection:
     """One accepted connection and what the server knows about it.
 
     :ivar phase: the :class:`Phase` it is in.
-    :ivar request: ``"GET /path"`` of the request it serves (or last
-        served), for messages.
+    :ivar head: the head of the request it serves (or last served), for
+        messages.
     :ivar rfile: the buffered reader :func:`serve` reads it with.
     """
 
-    __slots__ = ("sock", "address", "thread", "phase", "request", "rfile")
+    __slots__ = ("sock", "address", "thread", "phase", "head", "rfile")
 
     def __init__(self, sock: socket.socket, address: Any) -> None:
         self.sock = sock
         self.address = address
         self.thread: threading.Thread | None = None
         self.phase = Phase.NEW
-        self.request: str | None = None
+        self.head: RequestHead | None = None
         self.rfile: Any = None
 
     def receiving(self) -> None:
@@ -172,8 +172,9 @@ class Connection:
         """What the connection does, for messages: ``GET /a from host:1``."""
         if self.phase is Phase.RECEIVING:
             return f"{self.phase.value} from {self.peer}"
-        if self.phase in (Phase.HELD, Phase.ANSWERING) and self.request:
-            return f"{self.request} from {self.peer}"
+        head = self.head
+        if self.phase in (Phase.HELD, Phase.ANSWERING) and head is not None:
+            return f"{head.method} {head.target[:200]} from {self.peer}"
         return self.peer
 
 
@@ -205,7 +206,7 @@ def serve(connection: Connection, site: Site, respond: Responder) -> bool:
                 if head is None:
                     _interrupted(site, connection)
                     return False
-                connection.request = f"{head.method} {head.target[:200]}"
+                connection.head = head
                 body = request_body(head, connection)
             except Rejected as e:
                 site.reject(e)

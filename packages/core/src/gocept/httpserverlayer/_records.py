@@ -265,9 +265,13 @@ class RequestLog:
         response's head goes out)."""
         if request._capture is not None:
             request._capture.complete()
-        with self._changed:
-            self._requests.append(request)
-            if self._waiting:
+        # Without the lock (a deque's append is atomic, and every worker
+        # takes this path for every request): wait() counts itself in
+        # _waiting before it looks, so a request added after its look
+        # finds it counted, and notifies once the lock says it waits.
+        self._requests.append(request)
+        if self._waiting:
+            with self._changed:
                 self._changed.notify_all()
 
     def clear(self) -> None:
