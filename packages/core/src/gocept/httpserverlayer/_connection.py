@@ -207,7 +207,11 @@ def serve(connection: Connection, site: Site, respond: Responder) -> bool:
                     _interrupted(site, connection)
                     return False
                 connection.head = head
-                body = request_body(head, connection)
+                body = (
+                    EMPTY_INPUT
+                    if head.framing.body is Body.NONE
+                    else request_body(head, connection)
+                )
             except Rejected as e:
                 site.reject(e)
                 send_error(sock, e.status, e.reason)

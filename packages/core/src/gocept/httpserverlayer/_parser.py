@@ -101,6 +101,15 @@ class RequestHead(NamedTuple):
     framing: Framing
 
 
+# The framing of requests without a body or Content-Length (most of them),
+# by keep_alive: shared, as a named tuple cannot change and costs a little
+# to make.
+_NO_BODY = {
+    True: Framing(Body.NONE, None, True, False),
+    False: Framing(Body.NONE, None, False, False),
+}
+
+
 def read_head(
     readline: Readline, receiving: Callable[[], None] | None = None
 ) -> RequestHead | None:
@@ -297,6 +306,8 @@ def _framing(
         keep_alive = b"close" not in tokens
     else:
         keep_alive = b"keep-alive" in tokens and b"close" not in tokens
+    if body is Body.NONE and length is None:
+        return _NO_BODY[keep_alive]
     return Framing(
         body, length, keep_alive, expect and http11 and body is not Body.NONE
     )

@@ -137,7 +137,8 @@ class Site:
 
     def is_control(self, head: RequestHead) -> bool:
         """Whether ``head`` asks for the control endpoint (see ``control``)."""
-        return asks_for_control(self.control, head.path)
+        control = self.control
+        return control is not None and asks_for_control(control, head.path)
 
     def new_record(self, head: RequestHead) -> Request:
         """The record of the request ``head`` starts, not yet added.
