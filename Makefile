@@ -20,7 +20,7 @@ TOX_PYTHONS = $(PYTHON) ci/pythons.py $(TOX)
 # Extra arguments for the test runner, e.g. make demo ARGS='-t browser'.
 ARGS ?=
 
-.PHONY: help install tools browser grid-tools test matrix demo bench stress consumers lint typecheck release-check format docs changelog clean all
+.PHONY: help install tools browser grid-tools test matrix demo bench bench-ab stress consumers lint typecheck release-check format docs changelog clean all
 
 help: ## Show this list of targets.
 	@echo 'Usage: make <target>  (ARGS=... passes arguments to demo and bench)'
@@ -57,6 +57,11 @@ consumers: tools browser ## Run gocept.selenium 7.1's own tests on ours and on 4
 bench: tools ## Print the benchmark figures (a few minutes).
 	bash ci/apt-install.sh wrk=/usr/bin/wrk
 	$(TOX) run -e bench -- $(ARGS)
+
+bench-ab: tools ## The server beside git revision BEFORE, paired: make bench-ab BEFORE=rev [ARGS=...].
+	@test -n "$(BEFORE)" || { echo 'make bench-ab BEFORE=<git revision> (see benchmarks/ab.py)'; exit 2; }
+	bash ci/apt-install.sh wrk=/usr/bin/wrk
+	$(TOX) run -e bench-ab -- --before $(BEFORE) $(ARGS)
 
 lint: tools ## Check the code with ruff and the shape of every packages/*/pyproject.toml.
 	$(TOX) run -e lint

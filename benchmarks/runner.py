@@ -15,6 +15,10 @@
         process after 5 s and reports a hang.
     python runner.py growth SUBJECT --cycles N [--max-seconds S]
         threads, fds and RSS before and after N setUp/request/tearDown cycles.
+    python runner.py steps SUBJECT
+        one measured step per line on stdin, for ab.py: "lifecycle" (one
+        cycle as in the lifecycle job) or "teardown MODE" (one rep as in
+        the teardown job); prints {"seconds": ...} for each.
 
 For the 4.0 subject this runs under the reference virtualenv's interpreter.
 """
@@ -136,19 +140,10 @@ def do_lifecycle(a):
     up, down = [], []
     limit = time.perf_counter() + a.max_seconds
     for _ in range(a.cycles):
-        t0 = time.perf_counter()
-        port = subject.start("hello")
-        subject.test_setup()
-        first_request(port, ca=subject.ca_bundle)
-        subject.test_teardown()
-        t1 = time.perf_counter()
-        time.sleep(0.002)
-        t2 = time.perf_counter()
-        subject.stop()
-        t3 = time.perf_counter()
-        up.append(t1 - t0)
-        down.append(t3 - t2)
-        if t3 > limit:
+        setup_request, teardown = timed_cycle(subject)
+        up.append(setup_request)
+        down.append(teardown)
+        if time.perf_counter() > limit:
             break
     emit(
         {
@@ -158,6 +153,21 @@ def do_lifecycle(a):
             "first": first,
         }
     )
+
+
+def timed_cycle(subject):
+    """One lifecycle cycle: (setUp + first request + testTearDown, tearDown)
+    in seconds, a 2 ms pause between them (see do_lifecycle)."""
+    t0 = time.perf_counter()
+    port = subject.start("hello")
+    subject.test_setup()
+    first_request(port, ca=subject.ca_bundle)
+    subject.test_teardown()
+    t1 = time.perf_counter()
+    time.sleep(0.002)
+    t2 = time.perf_counter()
+    subject.stop()
+    return t1 - t0, time.perf_counter() - t2
 
 
 def open_client(port, mode):
@@ -187,27 +197,35 @@ def open_client(port, mode):
     return sock, True
 
 
+def timed_teardown(subject, mode, rep=0):
+    """tearDown while a client holds a connection in ``mode``: (seconds,
+    held, the client's socket, still open); a watchdog ends the process
+    after HANG_SECONDS with a report."""
+    port = subject.start("hello")
+    subject.test_setup()
+    sock, held = open_client(port, mode)
+    subject.test_teardown()
+
+    def hang():
+        emit({"rep": rep, "hang": True, "held": held})
+        os._exit(0)
+
+    watchdog = threading.Timer(HANG_SECONDS, hang)
+    watchdog.daemon = True
+    watchdog.start()
+    t0 = time.perf_counter()
+    subject.stop()
+    elapsed = time.perf_counter() - t0
+    watchdog.cancel()
+    return elapsed, held, sock
+
+
 def do_teardown(a):
     subject = make_subject(a.subject)
     cycle(subject)  # warm-up
     base = resources()["threads"]
     for rep in range(a.reps):
-        port = subject.start("hello")
-        subject.test_setup()
-        sock, held = open_client(port, a.mode)
-        subject.test_teardown()
-
-        def hang(rep=rep, held=held):
-            emit({"rep": rep, "hang": True, "held": held})
-            os._exit(0)
-
-        watchdog = threading.Timer(HANG_SECONDS, hang)
-        watchdog.daemon = True
-        watchdog.start()
-        t0 = time.perf_counter()
-        subject.stop()
-        elapsed = time.perf_counter() - t0
-        watchdog.cancel()
+        elapsed, held, sock = timed_teardown(subject, a.mode, rep)
         left = resources()["threads"] - base
         sock.close()
         emit(
@@ -219,6 +237,23 @@ def do_teardown(a):
             }
         )
         time.sleep(0.02)
+
+
+def do_steps(a):
+    subject = make_subject(a.subject)
+    cycle(subject)  # warm-up
+    emit({"ready": True})
+    for line in sys.stdin:
+        step = line.split()
+        if step == ["lifecycle"]:
+            setup_request, teardown = timed_cycle(subject)
+            emit({"seconds": setup_request + teardown})
+        elif len(step) == 2 and step[0] == "teardown":
+            elapsed, _, sock = timed_teardown(subject, step[1])
+            sock.close()
+            emit({"seconds": elapsed})
+        else:
+            break
 
 
 def do_growth(a):
@@ -251,7 +286,9 @@ def do_growth(a):
 
 def main(argv=None):
     p = argparse.ArgumentParser()
-    p.add_argument("job", choices=["serve", "lifecycle", "teardown", "growth"])
+    p.add_argument(
+        "job", choices=["serve", "lifecycle", "teardown", "growth", "steps"]
+    )
     p.add_argument("subject")
     p.add_argument("app", nargs="?", default="hello")
     p.add_argument("--threads", type=int, default=None)
@@ -267,6 +304,7 @@ def main(argv=None):
         "lifecycle": do_lifecycle,
         "teardown": do_teardown,
         "growth": do_growth,
+        "steps": do_steps,
     }[a.job]
     try:
         job(a)

@@ -58,8 +58,16 @@ def have_wrk():
     return shutil.which("wrk") is not None
 
 
-def wrk(port, seconds, threads=THREADS, conns=CONNECTIONS, close=False):
-    """Run wrk against ``/`` of 127.0.0.1:port, pinned to the client CPU.
+def wrk(
+    port,
+    seconds,
+    threads=THREADS,
+    conns=CONNECTIONS,
+    close=False,
+    scheme="http",
+):
+    """Run wrk against ``/`` of 127.0.0.1:port, pinned to the client CPU
+    (over TLS for ``scheme="https"``, which wrk does not verify).
 
     Returns ``{"rps", "requests", "problems"}``; problems are wrk's lines
     about non-2xx responses and socket errors.
@@ -74,7 +82,7 @@ def wrk(port, seconds, threads=THREADS, conns=CONNECTIONS, close=False):
     if close:
         args += ["-H", "Connection: close"]
     result = subprocess.run(
-        [*args, f"http://127.0.0.1:{port}/"],
+        [*args, f"{scheme}://127.0.0.1:{port}/"],
         capture_output=True,
         text=True,
         timeout=seconds + 30,

@@ -1,0 +1,306 @@
+"""Before and after: this tree's server against an earlier revision's, paired.
+
+    python benchmarks/ab.py --before REV [--after REV] [--pairs N]
+                            [--rounds N] [--loads LOAD,...] [--json PATH]
+
+Made to answer "is the server slower than at REV?" on a machine whose speed
+drifts by more than the difference sought. Both sides run the same
+interpreter, the same ``runner.py`` and the same clients; only the core's
+``src`` differs: ``git archive`` exports it for REV (and for ``--after``,
+else the working tree's ``packages/core/src`` is used), and each server
+process gets it first on ``PYTHONPATH``. Then, for each load:
+
+- a *pair* of server processes is started, one per side, and the two are
+  measured alternately, in a random order each round, ``--rounds`` times;
+  the figure of a round is after/before, so that a slow moment of the
+  machine touches both sides of it alike;
+- this is repeated on ``--pairs`` new pairs of processes: two processes of
+  the same code can differ by a few percent (their memory layout), which
+  one pair cannot tell from a change in the code.
+
+Throughput loads run ``wrk`` for 1 s (server pinned to one CPU, wrk to the
+other, as in figure (h)); step loads time single ``runner.py steps``
+(one lifecycle cycle, or one tearDown with a client holding a
+connection). Each line shows both sides' medians, the median of the
+rounds' ratios per pair of processes, and over all rounds: above 1, the
+after side is faster. ``--before REV --after REV`` (the same revision)
+shows the spread of the harness itself on this machine.
+"""
+
+import argparse
+import io
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import procs  # noqa: E402
+import wrkbench  # noqa: E402
+from report import fmt_rate  # noqa: E402
+from report import fmt_time  # noqa: E402
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+SRC = "packages/core/src"
+SIDES = ("before", "after")
+
+#: name: (kind, subject, wrk connections or step, Connection: close, label)
+LOADS = {
+    "keepalive-1": ("wrk", "ours", 1, False, "keep-alive, 1 connection"),
+    "keepalive-8": ("wrk", "ours", 8, False, "keep-alive, 8 connections"),
+    "close-8": ("wrk", "ours", 8, True, "Connection: close, 8 connections"),
+    "https-8": ("wrk", "ours-https", 8, False, "HTTPS keep-alive, 8 conn."),
+    "lifecycle": ("step", "ours", "lifecycle", False, "lifecycle cycle"),
+    "teardown-idle": (
+        "step",
+        "ours",
+        "teardown idle",
+        False,
+        "tearDown, idle client",
+    ),
+}
+DEFAULT_LOADS = ",".join(LOADS)
+#: Steps per round: a step takes milliseconds, a wrk run a second.
+STEPS_PER_ROUND = 8
+
+
+def export(rev, dest):
+    """Write the core's ``src`` of git revision ``rev`` under ``dest``."""
+    archive = subprocess.run(
+        ["git", "-C", ROOT, "archive", "--format=tar", rev, SRC],
+        capture_output=True,
+        check=False,
+    )
+    if archive.returncode:
+        sys.exit(
+            f"ab.py: git cannot export {SRC} of {rev!r}:"
+            f" {archive.stderr.decode().strip()}"
+        )
+    with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
+        if hasattr(tarfile, "data_filter"):  # 3.11.4 and later
+            tar.extractall(dest, filter="data")
+        else:
+            tar.extractall(dest)  # noqa: S202 (our own git archive)
+    return os.path.join(dest, SRC)
+
+
+def interpreter(src):
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(
+        p for p in (src, env.get("PYTHONPATH")) if p
+    )
+    return procs.Interpreter(sys.executable, env)
+
+
+def server_cpu(pid):
+    """CPU seconds (user + system) the process has used."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class Stepper:
+    """runner.py steps: one measured step per request, in its own process."""
+
+    def __init__(self, interp, subject):
+        self.proc = subprocess.Popen(
+            [interp.python, procs.RUNNER, "steps", subject],
+            cwd=HERE,
+            env=interp.env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+            preexec_fn=procs._pinned(procs.SERVER_CPU),
+        )
+        self._answer("ready")
+
+    def _answer(self, key):
+        while line := self.proc.stdout.readline():
+            if line.startswith("{"):
+                got = json.loads(line)
+                if key in got:
+                    return got[key]
+                raise procs.Failed(got.get("error", line.strip()))
+        raise procs.Failed("runner.py steps ended")
+
+    def step(self, step):
+        self.proc.stdin.write(step + "\n")
+        self.proc.stdin.flush()
+        return self._answer("seconds")
+
+    def stop(self):
+        self.proc.stdin.close()
+        self.proc.wait(timeout=30)
+
+
+def measure_wrk(interps, load, rounds, rnd):
+    """One pair of server processes: per round (rps, CPU us per request)
+    of each side."""
+    _, subject, conns, close, _ = LOADS[load]
+    scheme = "https" if subject.endswith("https") else "http"
+    servers = {}
+    try:
+        for side in rnd.sample(SIDES, 2):
+            servers[side] = procs.Server(interps[side], subject, "hello")
+
+        def run(side, seconds=1):
+            server = servers[side]
+            cpu = server_cpu(server.proc.pid)
+            got = wrkbench.wrk(
+                server.port,
+                seconds,
+                threads=min(conns, 2),
+                conns=conns,
+                close=close,
+                scheme=scheme,
+            )
+            used = server_cpu(server.proc.pid) - cpu
+            return got["rps"], used / max(1, got["requests"]) * 1e6
+
+        for side in SIDES:
+            run(side)  # warm-up: workers started, code paths taken
+        return [
+            {side: run(side) for side in rnd.sample(SIDES, 2)}
+            for _ in range(rounds)
+        ]
+    finally:
+        for server in servers.values():
+            server.stop()
+
+
+def measure_steps(interps, load, rounds, rnd):
+    """One pair of step processes: per step the seconds of each side."""
+    _, subject, step, _, _ = LOADS[load]
+    steppers = {}
+    try:
+        for side in rnd.sample(SIDES, 2):
+            steppers[side] = Stepper(interps[side], subject)
+        return [
+            {side: steppers[side].step(step) for side in rnd.sample(SIDES, 2)}
+            for _ in range(rounds * STEPS_PER_ROUND)
+        ]
+    finally:
+        for stepper in steppers.values():
+            stepper.stop()
+
+
+def ratio(load, got):
+    """after vs before, above 1 when the after side is faster."""
+    if LOADS[load][0] == "wrk":
+        return got["after"][0] / got["before"][0]
+    return got["before"] / got["after"]
+
+
+def summarise(load, per_pair):
+    rows = [got for pair in per_pair for got in pair]
+    wrk = LOADS[load][0] == "wrk"
+
+    def side(name):
+        values = [g[name][0] if wrk else g[name] for g in rows]
+        return statistics.median(values)
+
+    pair_ratios = [
+        statistics.median(ratio(load, got) for got in pair)
+        for pair in per_pair
+    ]
+    result = {
+        "load": load,
+        "before": side("before"),
+        "after": side("after"),
+        "pairs": pair_ratios,
+        "ratio": statistics.median(ratio(load, got) for got in rows),
+        "after_ahead": sum(ratio(load, got) > 1 for got in rows),
+        "rounds": len(rows),
+    }
+    if wrk:
+        result["cpu_ratio"] = statistics.median(
+            g["after"][1] / g["before"][1] for g in rows
+        )
+    return result
+
+
+def show(r):
+    wrk = LOADS[r["load"]][0] == "wrk"
+    fmt = fmt_rate if wrk else fmt_time
+    pairs = " ".join(f"{x:.2f}" for x in r["pairs"])
+    cpu = f"  CPU/request {r['cpu_ratio']:.2f}x" if wrk else ""
+    print(
+        f"{LOADS[r['load']][4]:34} {fmt(r['before']):>13}"
+        f" {fmt(r['after']):>13}  {r['ratio']:.2f}  ({pairs}; after ahead"
+        f" in {r['after_ahead']}/{r['rounds']}){cpu}",
+        flush=True,
+    )
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--before", required=True, help="a git revision")
+    p.add_argument(
+        "--after", help="a git revision (default: the working tree)"
+    )
+    p.add_argument("--pairs", type=int, default=4)
+    p.add_argument("--rounds", type=int, default=8)
+    p.add_argument("--loads", default=DEFAULT_LOADS)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument(
+        "--json", default=os.path.join(HERE, "results", "ab-latest.json")
+    )
+    a = p.parse_args(argv)
+    loads = a.loads.split(",")
+    unknown = [x for x in loads if x not in LOADS]
+    if unknown:
+        p.error(f"unknown load(s) {unknown}; choose from {', '.join(LOADS)}")
+    if any(LOADS[x][0] == "wrk" for x in loads) and not wrkbench.have_wrk():
+        p.error(wrkbench.NO_WRK)
+    rnd = random.Random(a.seed)
+    with tempfile.TemporaryDirectory(prefix="ab-") as tmp:
+        srcs = {
+            "before": export(a.before, os.path.join(tmp, "before")),
+            "after": (
+                export(a.after, os.path.join(tmp, "after"))
+                if a.after
+                else os.path.join(ROOT, SRC)
+            ),
+        }
+        interps = {side: interpreter(srcs[side]) for side in SIDES}
+        print(
+            f"before: {a.before}, after: {a.after or 'the working tree'};"
+            f" {a.pairs} pair(s) of processes x {a.rounds} rounds;"
+            f" load average {os.getloadavg()[0]:.2f}"
+        )
+        print(
+            f"{'load':34} {'before':>13} {'after':>13}  after vs before"
+            " (per pair of processes; >1: after is faster)"
+        )
+        results = []
+        started = time.monotonic()
+        for load in loads:
+            measure = measure_wrk if LOADS[load][0] == "wrk" else measure_steps
+            per_pair = [
+                measure(interps, load, a.rounds, rnd) for _ in range(a.pairs)
+            ]
+            results.append(summarise(load, per_pair))
+            show(results[-1])
+    print(
+        f"{time.monotonic() - started:.0f} s;"
+        f" load average {os.getloadavg()[0]:.2f}"
+    )
+    os.makedirs(os.path.dirname(a.json), exist_ok=True)
+    with open(a.json, "w") as f:
+        json.dump(
+            {"before": a.before, "after": a.after, "results": results},
+            f,
+            indent=1,
+        )
+
+
+if __name__ == "__main__":
+    main()
