@@ -198,11 +198,12 @@ def serve(connection: Connection, site: Site, respond: Responder) -> bool:
     rfile = connection.rfile
     if rfile is None:
         connection.rfile = rfile = sock.makefile("rb", 65536)
+    readline, receiving = rfile.readline, connection.receiving
     try:
         while not gate.stopped:
             gate.idle(connection)
             try:
-                head = read_head(rfile.readline, connection.receiving)
+                head = read_head(readline, receiving)
                 if head is None:
                     _interrupted(site, connection)
                     return False
@@ -225,7 +226,7 @@ def serve(connection: Connection, site: Site, respond: Responder) -> bool:
                 connection.phase = Phase.ANSWERING
             if not respond(connection, head, body):
                 return False
-            if not body.drain(MAX_DRAIN):
+            if body is not EMPTY_INPUT and not body.drain(MAX_DRAIN):
                 return False
             if site.crowded:
                 # Between two requests: give the worker to a connection

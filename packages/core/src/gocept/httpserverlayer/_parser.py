@@ -226,34 +226,37 @@ def _head(
         raise Rejected(
             501, "This server is not a proxy: it does not implement CONNECT."
         )
-    path, query = _split_target(method, target)
+    text = target.decode("latin-1")
+    if target[:1] == _abnf.origin_form_start:  # nearly every request
+        # A fragment is never sent (RFC 9110 4.2.5); one that comes anyway
+        # is cut from the path and the query alike.
+        path, _, query = text.partition("#")[0].partition("?")
+    else:
+        path, query = _split_target(method, target)
     return RequestHead(
         method.decode("ascii"),
-        target.decode("latin-1"),
+        text,
         version,
         headers,
-        path.decode("latin-1"),
-        query.decode("latin-1"),
+        path,
+        query,
         _framing(version, headers),
     )
 
 
-def _split_target(method: bytes, target: bytes) -> tuple[bytes, bytes]:
-    """The path and query of a request-target (RFC 9112 3.2)."""
-    if target[:1] == _abnf.origin_form_start:
-        # A fragment is never sent (RFC 9110 4.2.5); one that comes anyway
-        # is cut from the path and the query alike.
-        path, _, query = target.partition(b"#")[0].partition(b"?")
-        return path, query
+def _split_target(method: bytes, target: bytes) -> tuple[str, str]:
+    """The path and query of a request-target that is not in origin-form
+    (RFC 9112 3.2)."""
     if target == _abnf.asterisk_form:
         if method != b"OPTIONS":
             raise BadRequest(
                 "The request target * is for OPTIONS only (RFC 9112 3.2.4)."
             )
-        return target, b""
+        return "*", ""
     url = _abnf.absolute_form.fullmatch(target)
     if url is not None and url[1].lower() in (b"http", b"https"):
-        return url[3] or b"/", url[4] or b""
+        path, query = url[3] or b"/", url[4] or b""
+        return path.decode("latin-1"), query.decode("latin-1")
     if url is not None:
         raise Rejected(
             501,
@@ -266,6 +269,17 @@ def _split_target(method: bytes, target: bytes) -> tuple[bytes, bytes]:
     )
 
 
+# The fields that decide the framing, by lower-case name.
+_LENGTH, _CODING, _HOST, _OPTIONS, _EXPECT = range(5)
+_FRAMING_FIELDS = {
+    b"content-length": _LENGTH,
+    b"transfer-encoding": _CODING,
+    b"host": _HOST,
+    b"connection": _OPTIONS,
+    b"expect": _EXPECT,
+}
+
+
 def _framing(
     version: str, headers: tuple[tuple[bytes, bytes], ...]
 ) -> Framing:
@@ -276,16 +290,18 @@ def _framing(
     hosts = 0
     expect = False
     for name, value in headers:
-        lower = name.lower()
-        if lower == b"content-length":
+        field = _FRAMING_FIELDS.get(name.lower())
+        if field is None:
+            continue  # most fields: one lookup
+        if field == _LENGTH:
             lengths.append(value)
-        elif lower == b"transfer-encoding":
+        elif field == _CODING:
             codings.append(value)
-        elif lower == b"host":
+        elif field == _HOST:
             hosts += 1
-        elif lower == b"connection":
+        elif field == _OPTIONS:
             options.append(value)
-        elif lower == b"expect":
+        else:
             expect = value.lower() == b"100-continue"
     http11 = version == "HTTP/1.1"
     # RFC 9112 3.2: exactly one Host in HTTP/1.1, never two in any version.
