@@ -110,16 +110,7 @@ class Stepper:
     """runner.py steps: one measured step per request, in its own process."""
 
     def __init__(self, interp, subject):
-        self.proc = subprocess.Popen(
-            [interp.python, procs.RUNNER, "steps", subject],
-            cwd=HERE,
-            env=interp.env,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            text=True,
-            preexec_fn=procs._pinned(procs.SERVER_CPU),
-        )
+        self.proc = procs.start_runner(interp, ["steps", subject])
         self._answer("ready")
 
     def _answer(self, key):

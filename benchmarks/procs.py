@@ -81,27 +81,33 @@ def run_json(interp, args, timeout):
     return rows
 
 
+def start_runner(interp, args):
+    """runner.py with ``args`` on the server CPU, talking over stdin and
+    stdout."""
+    return subprocess.Popen(
+        [interp.python, RUNNER, *args],
+        cwd=HERE,
+        env=interp.env,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        preexec_fn=_pinned(SERVER_CPU),
+    )
+
+
 class Server:
     """runner.py serve: a server in its own process until stop()."""
 
     def __init__(
         self, interp, subject, app, threads=None, srcdir=None, start_timeout=30
     ):
-        args = [interp.python, RUNNER, "serve", subject, app]
+        args = ["serve", subject, app]
         if threads:
             args += ["--threads", str(threads)]
         if srcdir:
             args += ["--srcdir", srcdir]
-        self.proc = subprocess.Popen(
-            args,
-            cwd=HERE,
-            env=interp.env,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            text=True,
-            preexec_fn=_pinned(SERVER_CPU),
-        )
+        self.proc = start_runner(interp, args)
         self.lines = queue.Queue()
         threading.Thread(
             target=_lines, args=(self.proc, self.lines), daemon=True
