@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import socket
 
 from support import ServerTest
 
@@ -166,6 +167,29 @@ class DrainTest(ServerTest):
         raw = self.raw().request("POST", "/1", body=b"x" * 1_000_000)
         self.assertEqual(b"ignored /1", raw.response().body)
         self.assertTrue(raw.closed())
+
+    def test_client_still_sending_a_large_unread_body_gets_the_response(
+        self,
+    ):
+        # Small socket buffers: the client is still sending when the server
+        # has answered and gives up on the body. Closing with unread data
+        # would make the kernel reset the connection, response and all.
+        self.serve(ignore_body)
+        body = b"x" * 1_000_000
+        with socket.socket() as sock:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 16384)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 16384)
+            sock.settimeout(10)
+            sock.connect(("127.0.0.1", self.port))
+            sock.sendall(
+                b"POST /big HTTP/1.1\r\nHost: x\r\n"
+                b"Content-Length: %d\r\n\r\n%s" % (len(body), body)
+            )
+            received = b""
+            while data := sock.recv(65536):
+                received += data
+        self.assertTrue(received.startswith(b"HTTP/1.1 200 "), received[:40])
+        self.assertTrue(received.endswith(b"ignored /big"), received[-40:])
 
     def test_unread_chunked_body_is_drained_for_the_next_request(self):
         self.serve(ignore_body)

@@ -227,6 +227,10 @@ def serve(connection: Connection, site: Site, respond: Responder) -> bool:
             if not respond(connection, head, body):
                 return False
             if body is not EMPTY_INPUT and not body.drain(MAX_DRAIN):
+                # More unread body than is worth reading: close, but so
+                # that a client still sending it gets the response, not a
+                # reset (RFC 9112 9.6).
+                _linger(sock)
                 return False
             if site.crowded:
                 # Between two requests: give the worker to a connection
