@@ -11,9 +11,9 @@ else the working tree's ``packages/core/src`` is used), and each server
 process gets it first on ``PYTHONPATH``. Then, for each load:
 
 - a *pair* of server processes is started, one per side, and the two are
-  measured alternately, in a random order each round, ``--rounds`` times;
-  the figure of a round is after/before, so that a slow moment of the
-  machine touches both sides of it alike;
+  measured alternately, ``--rounds`` times, each side first in half of the
+  rounds; the figure of a round is after/before, so that a slow moment of
+  the machine touches both sides of it alike;
 - this is repeated on ``--pairs`` new pairs of processes: two processes of
   the same code can differ by a few percent (their memory layout), which
   one pair cannot tell from a change in the code.
@@ -24,7 +24,8 @@ other, as in figure (h)); step loads time single ``runner.py steps``
 connection). Each line shows both sides' medians, the median of the
 rounds' ratios per pair of processes, and over all rounds: above 1, the
 after side is faster. ``--before REV --after REV`` (the same revision)
-shows the spread of the harness itself on this machine.
+shows the spread of the harness itself on the machine at that moment:
+far from 1, no figure of the run can be trusted.
 """
 
 import argparse
@@ -132,6 +133,15 @@ class Stepper:
         self.proc.wait(timeout=30)
 
 
+def balanced_orders(rounds, rnd):
+    """The order of the two sides in each round: each goes first in half
+    of the rounds (the second run of a round can profit from the first),
+    in a random order."""
+    orders = [SIDES, SIDES[::-1]] * (rounds // 2) + [SIDES] * (rounds % 2)
+    rnd.shuffle(orders)
+    return orders
+
+
 def measure_wrk(interps, load, rounds, rnd):
     """One pair of server processes: per round (rps, CPU us per request)
     of each side."""
@@ -159,8 +169,8 @@ def measure_wrk(interps, load, rounds, rnd):
         for side in SIDES:
             run(side)  # warm-up: workers started, code paths taken
         return [
-            {side: run(side) for side in rnd.sample(SIDES, 2)}
-            for _ in range(rounds)
+            {side: run(side) for side in order}
+            for order in balanced_orders(rounds, rnd)
         ]
     finally:
         for server in servers.values():
@@ -175,8 +185,8 @@ def measure_steps(interps, load, rounds, rnd):
         for side in rnd.sample(SIDES, 2):
             steppers[side] = Stepper(interps[side], subject)
         return [
-            {side: steppers[side].step(step) for side in rnd.sample(SIDES, 2)}
-            for _ in range(rounds * STEPS_PER_ROUND)
+            {side: steppers[side].step(step) for side in order}
+            for order in balanced_orders(rounds * STEPS_PER_ROUND, rnd)
         ]
     finally:
         for stepper in steppers.values():
@@ -240,7 +250,7 @@ def main(argv=None):
     p.add_argument("--pairs", type=int, default=4)
     p.add_argument("--rounds", type=int, default=8)
     p.add_argument("--loads", default=DEFAULT_LOADS)
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=int, default=None)
     p.add_argument(
         "--json", default=os.path.join(HERE, "results", "ab-latest.json")
     )
