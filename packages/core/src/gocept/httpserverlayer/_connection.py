@@ -208,11 +208,7 @@ def serve(connection: Connection, site: Site, respond: Responder) -> bool:
                     _interrupted(site, connection)
                     return False
                 connection.head = head
-                body = (
-                    EMPTY_INPUT
-                    if head.framing.body is Body.NONE
-                    else request_body(head, connection)
-                )
+                body = request_body(head, connection)
             except Rejected as e:
                 site.reject(e)
                 send_error(sock, e.status, e.reason)
@@ -226,7 +222,7 @@ def serve(connection: Connection, site: Site, respond: Responder) -> bool:
                 connection.phase = Phase.ANSWERING
             if not respond(connection, head, body):
                 return False
-            if body is not EMPTY_INPUT and not body.drain(MAX_DRAIN):
+            if not body.drain(MAX_DRAIN):
                 # More unread body than is worth reading: close, but so
                 # that a client still sending it gets the response, not a
                 # reset (RFC 9112 9.6).

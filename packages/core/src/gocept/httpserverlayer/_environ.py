@@ -87,9 +87,7 @@ def environ(
         "wsgi.input_terminated": True,
     }
     for name, raw in head.headers:
-        key = _KEYS.get(name, "")  # "": not seen yet
-        if key == "":
-            key = _key(name)
+        key = _key(name)
         if key is None:
             continue
         value = raw.decode("latin-1")

@@ -137,8 +137,7 @@ class Site:
 
     def is_control(self, head: RequestHead) -> bool:
         """Whether ``head`` asks for the control endpoint (see ``control``)."""
-        control = self.control
-        return control is not None and asks_for_control(control, head.path)
+        return asks_for_control(self.control, head.path)
 
     def new_record(self, head: RequestHead) -> Request:
         """The record of the request ``head`` starts, not yet added.
