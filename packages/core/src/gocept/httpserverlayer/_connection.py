@@ -38,7 +38,8 @@ from gocept.httpserverlayer._body import EMPTY_INPUT
 from gocept.httpserverlayer._body import LengthInput
 from gocept.httpserverlayer._body import dechunk
 from gocept.httpserverlayer._errors import Rejected
-from gocept.httpserverlayer._parser import Body
+from gocept.httpserverlayer._parser import CHUNKED
+from gocept.httpserverlayer._parser import LENGTH
 from gocept.httpserverlayer._parser import RequestHead
 from gocept.httpserverlayer._parser import read_head
 from gocept.httpserverlayer._report import warn
@@ -100,7 +101,16 @@ class Phase(enum.Enum):
         return self in _CLOSABLE
 
 
-_CLOSABLE = frozenset({Phase.NEW, Phase.HANDSHAKE, Phase.IDLE})
+# The members as module names, for the request path (see _parser.CHUNKED).
+NEW, HANDSHAKE, IDLE, RECEIVING = (
+    Phase.NEW,
+    Phase.HANDSHAKE,
+    Phase.IDLE,
+    Phase.RECEIVING,
+)
+HELD, ANSWERING, CONTROL = Phase.HELD, Phase.ANSWERING, Phase.CONTROL
+
+_CLOSABLE = frozenset({NEW, HANDSHAKE, IDLE})
 
 
 class Connection:
@@ -118,13 +128,13 @@ class Connection:
         self.sock = sock
         self.address = address
         self.thread: threading.Thread | None = None
-        self.phase = Phase.NEW
+        self.phase = NEW
         self.head: RequestHead | None = None
         self.rfile: Any = None
 
     def receiving(self) -> None:
         """The first line of a request arrived."""
-        self.phase = Phase.RECEIVING
+        self.phase = RECEIVING
 
     def close(self) -> None:
         """Close the reader, then the socket (which the reader holds open)."""
@@ -170,10 +180,10 @@ class Connection:
 
     def describe(self) -> str:
         """What the connection does, for messages: ``GET /a from host:1``."""
-        if self.phase is Phase.RECEIVING:
+        if self.phase is RECEIVING:
             return f"{self.phase.value} from {self.peer}"
         head = self.head
-        if self.phase in (Phase.HELD, Phase.ANSWERING) and head is not None:
+        if self.phase in (HELD, ANSWERING) and head is not None:
             return f"{head.method} {head.target[:200]} from {self.peer}"
         return self.peer
 
@@ -215,11 +225,11 @@ def serve(connection: Connection, site: Site, respond: Responder) -> bool:
                 return False
             if site.is_control(head):
                 # Between tests too: it is what starts the next one.
-                connection.phase = Phase.CONTROL
+                connection.phase = CONTROL
             elif not gate.is_open and not gate.hold(connection):
                 return False
             else:
-                connection.phase = Phase.ANSWERING
+                connection.phase = ANSWERING
             if not respond(connection, head, body):
                 return False
             if not body.drain(MAX_DRAIN):
@@ -231,7 +241,7 @@ def serve(connection: Connection, site: Site, respond: Responder) -> bool:
             if site.crowded:
                 # Between two requests: give the worker to a connection
                 # that waits, and wait in line for the next request.
-                connection.phase = Phase.IDLE
+                connection.phase = IDLE
                 return True
     except BaseException as e:
         if is_disconnect(e) or gate.stopped:
@@ -244,15 +254,15 @@ def request_body(head: RequestHead, connection: Connection) -> Any:
     """The body of the request ``head`` starts, as a file-like object."""
     framing = head.framing
     expect = connection.sock if framing.expect_continue else None
-    if framing.body is Body.LENGTH:
+    if framing.body is LENGTH:
         return LengthInput(connection.rfile, framing.length or 0, expect)
-    if framing.body is Body.CHUNKED:
+    if framing.body is CHUNKED:
         return dechunk(connection.rfile, expect)
     return EMPTY_INPUT
 
 
 def _interrupted(site: Site, connection: Connection) -> None:
-    if connection.phase is Phase.RECEIVING and site.gate.stopped:
+    if connection.phase is RECEIVING and site.gate.stopped:
         warn(
             f"{site.name} shut down with {connection.describe()}"
             " unfinished; the rest of it was dropped."

@@ -20,7 +20,7 @@ import sys
 from typing import Any
 from urllib.parse import unquote_to_bytes
 
-from gocept.httpserverlayer._parser import Body
+from gocept.httpserverlayer._parser import CHUNKED
 from gocept.httpserverlayer._parser import RequestHead
 from gocept.httpserverlayer._response import SERVER_SOFTWARE
 from gocept.httpserverlayer._response import FileWrapper
@@ -97,7 +97,7 @@ def environ(
         else:
             env[key] = value
     framing = head.framing
-    if framing.body is Body.CHUNKED:
+    if framing.body is CHUNKED:
         env["CONTENT_LENGTH"] = str(len(body.getbuffer()))
     elif framing.length is not None:
         env["CONTENT_LENGTH"] = str(framing.length)

@@ -54,7 +54,7 @@ from gocept.httpserverlayer._connection import Connection
 from gocept.httpserverlayer._connection import is_disconnect
 from gocept.httpserverlayer._connection import send_error
 from gocept.httpserverlayer._connection import serve
-from gocept.httpserverlayer._parser import Body
+from gocept.httpserverlayer._parser import CHUNKED
 from gocept.httpserverlayer._parser import RequestHead
 from gocept.httpserverlayer._site import Site
 from gocept.httpserverlayer.rules import status_line
@@ -151,7 +151,7 @@ def _canonical(
     head: RequestHead, body: Any
 ) -> tuple[bytes, list[tuple[bytes, bytes]]]:
     """The request head as the handler reads it, and its header fields."""
-    chunked = head.framing.body is Body.CHUNKED
+    chunked = head.framing.body is CHUNKED
     fields = []
     for name, value in head.headers:
         lower = name.lower()

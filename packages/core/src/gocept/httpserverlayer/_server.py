@@ -39,8 +39,10 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from gocept.httpserverlayer._connection import CONTROL
+from gocept.httpserverlayer._connection import HANDSHAKE
+from gocept.httpserverlayer._connection import HELD
 from gocept.httpserverlayer._connection import Connection
-from gocept.httpserverlayer._connection import Phase
 from gocept.httpserverlayer._connection import is_disconnect
 from gocept.httpserverlayer._errors import BindError
 from gocept.httpserverlayer._errors import Error
@@ -587,7 +589,7 @@ class Server:
                     if connection.phase.closable:
                         connection.shut()
                         closed.add(connection)
-                    elif connection.phase not in (Phase.HELD, Phase.CONTROL):
+                    elif connection.phase not in (HELD, CONTROL):
                         busy.append(connection)
                 left = deadline - time.monotonic()
                 # The spawner, and the workers it started, must be done: a
@@ -652,7 +654,7 @@ class Server:
         raw.settimeout(self.handshake_timeout)
         # Until the handshake is done the connection may be closed by
         # settle() and shutdown().
-        connection.phase = Phase.HANDSHAKE
+        connection.phase = HANDSHAKE
         with self._lock:
             # Under the lock: shutdown() and settle() shut connections under
             # it, and wrapping takes the file descriptor from ``raw``.

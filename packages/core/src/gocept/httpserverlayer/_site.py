@@ -17,7 +17,8 @@ from dataclasses import field
 from typing import TYPE_CHECKING
 from typing import Any
 
-from gocept.httpserverlayer._connection import Phase
+from gocept.httpserverlayer._connection import HELD
+from gocept.httpserverlayer._connection import IDLE
 from gocept.httpserverlayer._errors import Rejected
 from gocept.httpserverlayer._records import Request
 from gocept.httpserverlayer._records import RequestLog
@@ -72,7 +73,7 @@ class TestGate:
 
     def idle(self, connection: Connection) -> None:
         """Mark ``connection`` as waiting for a request; tell settle()."""
-        connection.phase = Phase.IDLE
+        connection.phase = IDLE
         if self.settling:
             with self._changed:
                 self._changed.notify_all()
@@ -82,7 +83,7 @@ class TestGate:
 
         Returns False when the server stops instead.
         """
-        connection.phase = Phase.HELD
+        connection.phase = HELD
         with self._changed:
             self._changed.notify_all()  # settle() need not wait for it
         self._open.wait()

@@ -16,8 +16,8 @@ from typing import Any
 
 from gocept.httpserverlayer._body import EMPTY_INPUT
 from gocept.httpserverlayer._capture import record_body
+from gocept.httpserverlayer._connection import CONTROL
 from gocept.httpserverlayer._connection import Connection
-from gocept.httpserverlayer._connection import Phase
 from gocept.httpserverlayer._connection import is_disconnect
 from gocept.httpserverlayer._connection import send_error
 from gocept.httpserverlayer._connection import serve
@@ -58,7 +58,7 @@ class WSGIProtocol:
         env = environ(head, site, connection.address, body)
         exchange = Exchange(sock, head, site, body)
         app = site.app
-        if connection.phase is Phase.CONTROL:  # serve() asked is_control()
+        if connection.phase is CONTROL:  # serve() asked is_control()
             assert site.control is not None
             app = site.control[1]
             exchange.pending = None  # not recorded
