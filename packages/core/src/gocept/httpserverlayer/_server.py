@@ -327,6 +327,8 @@ class Server:
                     if key.data is None:
                         self._accept(key.fileobj)
                     elif key.data is _WAKE:
+                        if self.gate.stopped:
+                            break  # shutdown() woke it: nothing to watch
                         self._woken(selector)
                     else:  # a parked connection: its next request came
                         selector.unregister(key.fileobj)
@@ -498,6 +500,8 @@ class Server:
         """Close the connections that wait for a worker (under the lock);
         with ``keep_requests``, only those without a request to read, and
         return the others (in line still)."""
+        if not self._pending:
+            return set()  # nearly always (crowded is False then)
         kept: collections.deque[Connection] = collections.deque()
         for connection in self._pending:
             if keep_requests and connection.has_request():
@@ -610,9 +614,9 @@ class Server:
                     + "; they go on while the next test sets up."
                 )
             extra = len(self._workers) - self.threads
-            ending = sorted(self._idle, key=lambda w: w.number)[-extra:]
-            if extra <= 0:
-                ending = []
+            ending: list[_Worker] = []
+            if extra > 0:
+                ending = sorted(self._idle, key=lambda w: w.number)[-extra:]
             for worker in ending:
                 self._idle.remove(worker)
                 self._workers.remove(worker)
