@@ -47,28 +47,31 @@ class TestGate:
     def __init__(self, changed: threading.Condition) -> None:
         self._open = threading.Event()
         self._open.set()
+        #: Whether requests run at once (a test is running); an attribute,
+        #: not a look at the event, as every request reads it.
+        self.is_open = True
         self._changed = changed
         #: True once the server shuts down: requests are no longer run.
         self.stopped = False
         #: True while settle() waits for busy connections to become idle.
         self.settling = False
 
-    @property
-    def is_open(self) -> bool:
-        """Whether requests run at once (a test is running)."""
-        return self._open.is_set()
-
     def open(self) -> None:
         """Let requests run, those held included (a test started)."""
+        self.is_open = True
         self._open.set()
 
     def close(self) -> None:
         """Hold the requests that arrive from now on (a test ended)."""
+        # A request that reads is_open before this runs at once, as one
+        # that came a moment earlier would; hold() waits on the event.
+        self.is_open = False
         self._open.clear()
 
     def stop(self) -> None:
         """Release every held request for good: the server stops."""
         self.stopped = True
+        self.is_open = True
         self._open.set()
 
     def idle(self, connection: Connection) -> None:
