@@ -20,7 +20,6 @@ from __future__ import annotations
 import enum
 import io
 from collections.abc import Callable
-from collections.abc import Iterable
 from typing import NamedTuple
 
 from gocept.httpserverlayer import _abnf
@@ -324,7 +323,7 @@ def _framing(
         length = content_length(b", ".join(lengths))
         if length:
             body = LENGTH
-    tokens = set(_list(options)) if options else ()
+    tokens = _list(options) if options else ()
     if http11:
         keep_alive = b"close" not in tokens
     else:
@@ -351,7 +350,7 @@ def _transfer_coding(
     if not http11:
         # RFC 9112 6.1: the framing of such a message is faulty.
         raise BadRequest("Transfer-Encoding needs HTTP/1.1.")
-    names = list(_list(codings))
+    names = _list(codings)
     if names == [b"chunked"]:
         return CHUNKED
     if not names or b"chunked" in names[:-1]:
@@ -366,20 +365,16 @@ def _transfer_coding(
     )
 
 
-def _list(values: Iterable[bytes]) -> list[bytes]:
-    """The lower-case elements of comma-separated lists (RFC 9110 5.6.1)."""
-    elements = []
-    for value in values:
-        if b"," not in value:
-            # One element (the common case: "close", "chunked"); the field
-            # line's value comes without surrounding whitespace.
-            if value:
-                elements.append(value.lower())
-            continue
-        for element in _abnf.list_separator.split(value):
-            if element:
-                elements.append(element.lower())
-    return elements
+def _list(values: list[bytes]) -> list[bytes]:
+    """The lower-case elements of comma-separated lists (RFC 9110 5.6.1).
+
+    Several field lines of one name are one list, joined by commas (RFC
+    9110 5.3); a value comes without surrounding whitespace.
+    """
+    joined = b",".join(values).lower()
+    if b"," not in joined:  # one element: "close", "chunked"
+        return [joined] if joined else []
+    return [e for e in _abnf.list_separator.split(joined) if e]
 
 
 def content_length(value: bytes) -> int:
