@@ -20,7 +20,7 @@ TOX_PYTHONS = $(PYTHON) ci/pythons.py $(TOX)
 # Extra arguments for the test runner, e.g. make demo ARGS='-t browser'.
 ARGS ?=
 
-.PHONY: help install tools browser grid-tools test matrix demo bench bench-ab stress consumers lint typecheck release-check format docs changelog clean all
+.PHONY: help install tools browser grid-tools test matrix demo bench bench-ab bench-inproc stress consumers lint typecheck release-check format docs changelog clean all
 
 help: ## Show this list of targets.
 	@echo 'Usage: make <target>  (ARGS=... passes arguments to demo and bench)'
@@ -62,6 +62,10 @@ bench-ab: tools ## The server beside git revision BEFORE, paired: make bench-ab 
 	@test -n "$(BEFORE)" || { echo 'make bench-ab BEFORE=<git revision> (see benchmarks/ab.py)'; exit 2; }
 	bash ci/apt-install.sh wrk=/usr/bin/wrk
 	$(TOX) run -e bench-ab -- --before $(BEFORE) $(ARGS)
+
+bench-inproc: tools ## The engine's CPU per request beside revision BEFORE's, in one process: make bench-inproc BEFORE=rev.
+	@test -n "$(BEFORE)" || { echo 'make bench-inproc BEFORE=<git revision> (see benchmarks/inproc.py)'; exit 2; }
+	$(TOX) run -e bench-inproc -- --before $(BEFORE) $(ARGS)
 
 lint: tools ## Check the code with ruff and the shape of every packages/*/pyproject.toml.
 	$(TOX) run -e lint

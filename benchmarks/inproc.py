@@ -1,0 +1,231 @@
+"""Before and after in one process: the engine's CPU per request.
+
+    python benchmarks/inproc.py --before REV [--after REV] [--rounds N]
+                                [--loads small,browser,close]
+
+``ab.py`` pairs two server processes, whose spread (a few percent between
+two processes of the same code) hides a difference of a few percent in
+the Python work of a request. This pairs the two engines in one process:
+REV's ``gocept/httpserverlayer`` and the working tree's (or ``--after``'s)
+are copied, each under a package name of its own (every import in the
+package is absolute, so renaming that prefix in the copies is enough), and
+imported side by side, each with a ``wsgi.Layer`` set up. A round serves a
+load once on each side, each side first in half of the rounds:
+
+- ``small``, ``browser``: 200 pipelined keep-alive requests (wrk's, with
+  one header; a browser's, with a dozen) over a socketpair, served by the
+  server's ``_serve_connection`` on this thread until the input ends;
+- ``close``: 100 connections with one ``Connection: close`` request each.
+
+The figure of a round is this thread's CPU time per request on each side
+(the engine's own work, system calls included; no accept loop, no hand-off
+to a worker, no thread wake-ups: those are ``ab.py``'s), and their ratio.
+A line shows both medians and the median ratio with its quartiles; above 1,
+the after side takes less CPU.
+"""
+
+import argparse
+import os
+import random
+import shutil
+import socket
+import statistics
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from ab import ROOT  # noqa: E402
+from ab import SIDES  # noqa: E402
+from ab import SRC  # noqa: E402
+from ab import balanced_orders  # noqa: E402
+from ab import export  # noqa: E402
+
+PACKAGE = "gocept.httpserverlayer"
+SMALL = b"GET / HTTP/1.1\r\nHost: localhost:8080\r\n\r\n"
+BROWSER = (
+    b"GET /some/page?x=1 HTTP/1.1\r\nHost: localhost:8080\r\n"
+    b"User-Agent: Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101"
+    b" Firefox/128.0\r\n"
+    b"Accept: text/html,application/xhtml+xml,application/xml;q=0.9,*/*;"
+    b"q=0.8\r\nAccept-Language: en-US,en;q=0.5\r\n"
+    b"Accept-Encoding: gzip, deflate, br\r\nConnection: keep-alive\r\n"
+    b"Upgrade-Insecure-Requests: 1\r\nSec-Fetch-Dest: document\r\n"
+    b"Sec-Fetch-Mode: navigate\r\nSec-Fetch-Site: none\r\n"
+    b"Priority: u=0, i\r\n\r\n"
+)
+CLOSE = b"GET / HTTP/1.1\r\nHost: localhost:8080\r\nConnection: close\r\n\r\n"
+#: name: (request, requests per round, one connection for all of them)
+LOADS = {
+    "small": (SMALL, 200, True),
+    "browser": (BROWSER, 200, True),
+    "close": (CLOSE, 100, False),
+}
+BODY = b"Hello, World!"
+
+
+def app(environ, start_response):
+    start_response(
+        "200 OK", [("Content-Type", "text/plain"), ("Content-Length", "13")]
+    )
+    return [BODY]
+
+
+def renamed_copy(src, dest, name):
+    """Copy the package under ``src`` to ``dest/name``, its imports of
+    itself renamed; return the module name."""
+    target = os.path.join(dest, name)
+    shutil.copytree(
+        os.path.join(src, *PACKAGE.split(".")),
+        target,
+        ignore=shutil.ignore_patterns("__pycache__"),
+    )
+    for folder, _, files in os.walk(target):
+        for file in files:
+            if file.endswith(".py"):
+                path = os.path.join(folder, file)
+                with open(path, encoding="utf-8") as f:
+                    text = f.read()
+                with open(path, "w", encoding="utf-8") as f:
+                    f.write(text.replace(PACKAGE, name))
+    return name
+
+
+class Engine:
+    """One side: a set-up ``wsgi.Layer`` whose server serves socketpairs."""
+
+    def __init__(self, module):
+        wsgi = __import__(f"{module}.wsgi", fromlist=["Layer"])
+        try:  # since the re-cut of issue 13
+            connection = __import__(
+                f"{module}._connection", fromlist=["Connection"]
+            )
+        except ImportError:
+            connection = __import__(
+                f"{module}._server", fromlist=["Connection"]
+            )
+        self.connection_class = connection.Connection
+        self.layer = wsgi.Layer(name=f"Inproc{module}")
+        self.layer.wsgi_app = app
+        self.layer.setUp()
+        self.layer.testSetUp()
+        self.server = self.layer["httpd"]
+
+    def serve(self, sock):
+        connection = self.connection_class(sock, ("127.0.0.1", 1))
+        with self.server._lock:  # as the accept loop does
+            self.server._connections.add(connection)
+        try:
+            self.server._serve_connection(connection)
+        finally:
+            with self.server._lock:
+                self.server._connections.discard(connection)
+
+    def round(self, load):
+        """Serve ``load`` once; CPU seconds per request."""
+        request, count, keep_alive = LOADS[load]
+        if keep_alive:
+            ours, client = socket.socketpair()
+            client.sendall(request * count)
+            client.shutdown(socket.SHUT_WR)
+            started = time.thread_time()
+            self.serve(ours)
+            used = time.thread_time() - started
+            answers = _read_all(client)
+        else:
+            pairs = [socket.socketpair() for _ in range(count)]
+            for _, client in pairs:
+                client.sendall(request)
+            started = time.thread_time()
+            for ours, _ in pairs:
+                self.serve(ours)
+            used = time.thread_time() - started
+            answers = b"".join(_read_all(client) for _, client in pairs)
+        if answers.count(BODY) != count:
+            sys.exit(f"inproc.py: wrong answers: {answers[:200]!r}")
+        self.server.records.clear()
+        return used / count
+
+    def stop(self):
+        self.layer.testTearDown()
+        self.layer.tearDown()
+
+
+def _read_all(sock):
+    data = []
+    while chunk := sock.recv(1 << 20):
+        data.append(chunk)
+    sock.close()
+    return b"".join(data)
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--before", required=True, help="a git revision")
+    p.add_argument(
+        "--after", help="a git revision (default: the working tree)"
+    )
+    p.add_argument("--rounds", type=int, default=200)
+    p.add_argument("--loads", default=",".join(LOADS))
+    p.add_argument("--seed", type=int, default=None)
+    a = p.parse_args(argv)
+    loads = a.loads.split(",")
+    unknown = [x for x in loads if x not in LOADS]
+    if unknown:
+        p.error(f"unknown load(s) {unknown}; choose from {', '.join(LOADS)}")
+    rnd = random.Random(a.seed)
+    with tempfile.TemporaryDirectory(prefix="inproc-") as tmp:
+        srcs = {
+            "before": export(a.before, os.path.join(tmp, "before")),
+            "after": (
+                export(a.after, os.path.join(tmp, "after"))
+                if a.after
+                else os.path.join(ROOT, SRC)
+            ),
+        }
+        packages = os.path.join(tmp, "packages")
+        sys.path.insert(0, packages)
+        engines = {
+            side: Engine(renamed_copy(srcs[side], packages, f"{side}_hsl"))
+            for side in SIDES
+        }
+        print(
+            f"before: {a.before}, after: {a.after or 'the working tree'};"
+            f" {a.rounds} rounds in one process (Python"
+            f" {sys.version.split()[0]}); load average"
+            f" {os.getloadavg()[0]:.2f}"
+        )
+        print(
+            f"{'load':9} {'before':>9} {'after':>9}  before/after CPU"
+            " (quartiles; >1: after takes less)"
+        )
+        try:
+            for load in loads:
+                for side in SIDES:  # warm-up
+                    engines[side].round(load)
+                got = {side: [] for side in SIDES}
+                ratios = []
+                for order in balanced_orders(a.rounds, rnd):
+                    now = {side: engines[side].round(load) for side in order}
+                    for side in SIDES:
+                        got[side].append(now[side])
+                    ratios.append(now["before"] / now["after"])
+                low, _, high = statistics.quantiles(ratios, n=4)
+                print(
+                    f"{load:9}"
+                    + "".join(
+                        f" {statistics.median(got[s]) * 1e6:7.2f}us"
+                        for s in SIDES
+                    )
+                    + f"  {statistics.median(ratios):.3f}"
+                    f" ({low:.3f}-{high:.3f})",
+                    flush=True,
+                )
+        finally:
+            for engine in engines.values():
+                engine.stop()
+
+
+if __name__ == "__main__":
+    main()
