@@ -241,36 +241,57 @@ def show(r):
     )
 
 
-def main(argv=None):
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def arguments(doc, loads, rounds):
+    """The command line both before/after scripts take (this one and
+    ``inproc.py``); ``loads``: the names of the loads it knows."""
+    p = argparse.ArgumentParser(description=doc.splitlines()[0])
     p.add_argument("--before", required=True, help="a git revision")
     p.add_argument(
         "--after", help="a git revision (default: the working tree)"
     )
-    p.add_argument("--pairs", type=int, default=4)
-    p.add_argument("--rounds", type=int, default=8)
-    p.add_argument("--loads", default=DEFAULT_LOADS)
+    p.add_argument("--rounds", type=int, default=rounds)
+    p.add_argument("--loads", default=",".join(loads))
     p.add_argument("--seed", type=int, default=None)
+    return p
+
+
+def parse(p, argv, loads):
+    """Parse ``argv``; ``a.loads`` becomes a list, checked against
+    ``loads``."""
+    a = p.parse_args(argv)
+    a.loads = a.loads.split(",")
+    unknown = [x for x in a.loads if x not in loads]
+    if unknown:
+        p.error(f"unknown load(s) {unknown}; choose from {', '.join(loads)}")
+    return a
+
+
+def sources(a, tmp):
+    """The core's ``src`` of each side: exported under ``tmp`` from the
+    revisions of ``a``, or the working tree's for an ``after`` not given."""
+    return {
+        "before": export(a.before, os.path.join(tmp, "before")),
+        "after": (
+            export(a.after, os.path.join(tmp, "after"))
+            if a.after
+            else os.path.join(ROOT, SRC)
+        ),
+    }
+
+
+def main(argv=None):
+    p = arguments(__doc__, LOADS, rounds=8)
+    p.add_argument("--pairs", type=int, default=4)
     p.add_argument(
         "--json", default=os.path.join(HERE, "results", "ab-latest.json")
     )
-    a = p.parse_args(argv)
-    loads = a.loads.split(",")
-    unknown = [x for x in loads if x not in LOADS]
-    if unknown:
-        p.error(f"unknown load(s) {unknown}; choose from {', '.join(LOADS)}")
+    a = parse(p, argv, LOADS)
+    loads = a.loads
     if any(LOADS[x][0] == "wrk" for x in loads) and not wrkbench.have_wrk():
         p.error(wrkbench.NO_WRK)
     rnd = random.Random(a.seed)
     with tempfile.TemporaryDirectory(prefix="ab-") as tmp:
-        srcs = {
-            "before": export(a.before, os.path.join(tmp, "before")),
-            "after": (
-                export(a.after, os.path.join(tmp, "after"))
-                if a.after
-                else os.path.join(ROOT, SRC)
-            ),
-        }
+        srcs = sources(a, tmp)
         interps = {side: interpreter(srcs[side]) for side in SIDES}
         print(
             f"before: {a.before}, after: {a.after or 'the working tree'};"

@@ -24,7 +24,6 @@ A line shows both medians and the median ratio with its quartiles; above 1,
 the after side takes less CPU.
 """
 
-import argparse
 import os
 import random
 import shutil
@@ -36,11 +35,11 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from ab import ROOT  # noqa: E402
 from ab import SIDES  # noqa: E402
-from ab import SRC  # noqa: E402
+from ab import arguments  # noqa: E402
 from ab import balanced_orders  # noqa: E402
-from ab import export  # noqa: E402
+from ab import parse  # noqa: E402
+from ab import sources  # noqa: E402
 
 PACKAGE = "gocept.httpserverlayer"
 SMALL = b"GET / HTTP/1.1\r\nHost: localhost:8080\r\n\r\n"
@@ -161,29 +160,10 @@ def _read_all(sock):
 
 
 def main(argv=None):
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--before", required=True, help="a git revision")
-    p.add_argument(
-        "--after", help="a git revision (default: the working tree)"
-    )
-    p.add_argument("--rounds", type=int, default=200)
-    p.add_argument("--loads", default=",".join(LOADS))
-    p.add_argument("--seed", type=int, default=None)
-    a = p.parse_args(argv)
-    loads = a.loads.split(",")
-    unknown = [x for x in loads if x not in LOADS]
-    if unknown:
-        p.error(f"unknown load(s) {unknown}; choose from {', '.join(LOADS)}")
+    a = parse(arguments(__doc__, LOADS, rounds=200), argv, LOADS)
     rnd = random.Random(a.seed)
     with tempfile.TemporaryDirectory(prefix="inproc-") as tmp:
-        srcs = {
-            "before": export(a.before, os.path.join(tmp, "before")),
-            "after": (
-                export(a.after, os.path.join(tmp, "after"))
-                if a.after
-                else os.path.join(ROOT, SRC)
-            ),
-        }
+        srcs = sources(a, tmp)
         packages = os.path.join(tmp, "packages")
         sys.path.insert(0, packages)
         engines = {
@@ -201,7 +181,7 @@ def main(argv=None):
             " (quartiles; >1: after takes less)"
         )
         try:
-            for load in loads:
+            for load in a.loads:
                 for side in SIDES:  # warm-up
                     engines[side].round(load)
                 got = {side: [] for side in SIDES}
