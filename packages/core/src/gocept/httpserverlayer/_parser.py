@@ -56,7 +56,7 @@ class Body(enum.Enum):
 
 # The members as module names, which the request path uses: on Python 3.11
 # a member lookup (Body.CHUNKED) goes through EnumType.__getattr__ and takes
-# ten times as long as a global's (nine per request were a twentieth of a
+# ten times as long as a global's (nine per request were about a tenth of a
 # small request's cost). Python 3.12 dropped that __getattr__.
 NO_BODY, LENGTH, CHUNKED = Body.NONE, Body.LENGTH, Body.CHUNKED
 
