@@ -67,7 +67,6 @@ LOADS = {
         "tearDown, idle client",
     ),
 }
-DEFAULT_LOADS = ",".join(LOADS)
 #: Steps per round: a step takes milliseconds, a wrk run a second.
 STEPS_PER_ROUND = 8
 
