@@ -69,6 +69,14 @@ class TraversalTests(ServerMixin, unittest.TestCase):
         abs_secret = os.path.join(cls.base, "secret.txt")
         os.symlink(abs_secret, os.path.join(root, "abs_out.txt"))
         os.symlink("../secret", os.path.join(root, "outdir"))
+        write(os.path.join(root, "pages", "index.html"), b"page")
+        os.symlink("pages", os.path.join(root, "pagelink"))
+        os.mkdir(os.path.join(root, "leak"))
+        os.symlink(abs_secret, os.path.join(root, "leak", "index.html"))
+        os.symlink(
+            os.path.join(os.path.realpath(root), "sub"),
+            os.path.join(root, "absin"),
+        )
 
     def assertRefused(self, path: str) -> None:
         status, body = self.get(path)
@@ -115,6 +123,24 @@ class TraversalTests(ServerMixin, unittest.TestCase):
     def test_symlink_inside_the_root_is_served(self):
         self.assertEqual((200, b"inside"), self.get("/in.txt"))
         self.assertEqual((200, b"in sub"), self.get("/indir/file.txt"))
+
+    def test_index_through_a_symlinked_directory_is_served(self):
+        self.assertEqual((200, b"page"), self.get("/pagelink/"))
+        self.assertEqual((200, b"in sub"), self.get("/absin/file.txt"))
+
+    def test_index_html_linked_out_of_the_root_is_not_served(self):
+        status, body = self.get("/leak/")
+        self.assertEqual(403, status)  # a directory without index.html
+        self.assertNotIn(SECRET, body)
+
+    def test_root_reached_through_a_symlink(self):
+        link = os.path.join(self.base, "rootlink")
+        if not os.path.lexists(link):
+            os.symlink(self.root, link)
+        app = _static.StaticFiles(link)
+        self.assertEqual("200 OK", call(app, "/ok.txt")[0])
+        self.assertEqual("200 OK", call(app, "/indir/file.txt")[0])
+        self.assertEqual("404 Not Found", call(app, "/out.txt")[0])
 
     def test_symlink_out_of_the_root_gives_404(self):
         for path in ("/out.txt", "/abs_out.txt", "/outdir/passwd"):
@@ -166,8 +192,10 @@ class OddFilesTests(ServerMixin, unittest.TestCase):
         )
 
     def test_unstatable_file_gives_403(self):
+        # The lookup of a path takes lstat() of each name (stat() only
+        # behind a symbolic link).
         with unittest.mock.patch.object(
-            _static.os, "stat", side_effect=PermissionError
+            _static.os, "lstat", side_effect=PermissionError
         ):
             self.assertEqual("403 Forbidden", call(self.app, "/ok.txt")[0])
 

@@ -28,6 +28,7 @@ in blocks of 64 KiB.
 from __future__ import annotations
 
 import email.utils
+import functools
 import html
 import mimetypes
 import os
@@ -180,17 +181,17 @@ class StaticFiles:
         if ".." in segments:
             return _not_found()
         root = os.path.realpath(self.root)
-        target = _inside(root, os.path.join(root, *segments))
-        if target is None:
-            return _not_found()
         try:
-            st = os.stat(target)
+            found = _find(root, root, segments)
         except PermissionError:
             return _forbidden()
         except OSError:
             if segments == ["favicon.ico"]:
                 return _NO_CONTENT, [("Cache-Control", "no-store")], []
             return _not_found()
+        if found is None:
+            return _not_found()
+        target, st = found
         slash = path.endswith("/")
         if stat.S_ISDIR(st.st_mode):
             if not slash:
@@ -207,9 +208,12 @@ class StaticFiles:
         target: str,
         segments: list[str],
     ) -> Response:
-        index = _inside(root, os.path.join(target, "index.html"))
-        if index is not None and os.path.isfile(index):
-            return _file(environ, index)
+        try:
+            found = _find(root, target, ["index.html"])
+        except OSError:
+            found = None
+        if found is not None and stat.S_ISREG(found[1].st_mode):
+            return _file(environ, found[0])
         if not self.listing:
             return _error(_FORBIDDEN, _LISTING_OFF)
         return _listing(target, segments)
@@ -228,33 +232,58 @@ def _file(environ: dict[str, Any], path: str) -> Response:
         return _forbidden()
     except OSError:
         return _not_found()
-    f = os.fdopen(fd, "rb")
+    # From here on fd is closed exactly once: here, or by the body that
+    # takes it over.
     try:
         st = os.fstat(fd)
-        if not stat.S_ISREG(st.st_mode):
-            f.close()
-            return _not_found()
-        os.set_blocking(fd, True)
-        return _file_response(environ, f, st, path)
+        if stat.S_ISREG(st.st_mode):
+            os.set_blocking(fd, True)
+            (status, headers, body), span = _file_head(environ, st, path)
+        else:
+            (status, headers, body), span = _not_found(), None
     except BaseException:
-        f.close()
+        os.close(fd)
         raise
+    if span is None:  # not modified, not found, range not satisfiable
+        os.close(fd)
+        return status, headers, body
+    start, length = span
+    if status is _OK and length <= SMALL_FILE:
+        # One read and one send with the head beat sendfile's extra system
+        # calls for the small files that make up most pages; no file
+        # object either.
+        try:
+            return status, headers, [os.read(fd, length)]
+        finally:
+            os.close(fd)
+    f = _open(fd)
+    wrapper = environ.get("wsgi.file_wrapper")
+    if status is _OK and wrapper is not None:
+        return status, headers, wrapper(f, BLOCK_SIZE)
+    return status, headers, _Blocks(f, start, length)
 
 
-def _file_response(
-    environ: dict[str, Any], f: BinaryIO, st: os.stat_result, path: str
-) -> Response:
+@functools.lru_cache(maxsize=256)
+def _last_modified(mtime: int) -> str:
+    """The Last-Modified value of *mtime* (a test's files share a few)."""
+    return email.utils.formatdate(mtime, usegmt=True)
+
+
+def _file_head(
+    environ: dict[str, Any], st: os.stat_result, path: str
+) -> tuple[Response, tuple[int, int] | None]:
+    """The response for the regular file *path* (``st``) without its data,
+    and the ``(start, length)`` of the data to send, if any."""
     size = st.st_size
     mtime = int(st.st_mtime)
     etag = f'"{st.st_ino:x}-{size:x}-{st.st_mtime_ns:x}"'
     validators = [
         ("ETag", etag),
-        ("Last-Modified", email.utils.formatdate(mtime, usegmt=True)),
+        ("Last-Modified", _last_modified(mtime)),
         ("Cache-Control", "no-store"),
     ]
     if _not_modified(environ, etag, mtime):
-        f.close()
-        return _NOT_MODIFIED, validators, []
+        return (_NOT_MODIFIED, validators, []), None
     headers = [
         ("Content-Type", content_type(path)),
         *validators,
@@ -266,28 +295,28 @@ def _file_response(
     if header is not None and _if_range_holds(environ, etag, mtime):
         byte_range = _parse_range(header, size)
     if byte_range == _UNSATISFIABLE:
-        f.close()
         return _error(
             _UNSATISFIABLE_RANGE,
             f"The requested range is outside the file's {size} bytes.",
             [("Content-Range", f"bytes */{size}")],
-        )
+        ), None
     if isinstance(byte_range, tuple):
         start, end = byte_range
         length = end - start + 1
         headers.append(("Content-Range", f"bytes {start}-{end}/{size}"))
         headers.append(("Content-Length", str(length)))
-        return _PARTIAL, headers, _Blocks(f, start, length)
+        return (_PARTIAL, headers, []), (start, length)
     headers.append(("Content-Length", str(size)))
-    if size <= SMALL_FILE:
-        # One read and one send with the head beat sendfile's extra system
-        # calls for the small files that make up most pages.
-        with f:
-            return _OK, headers, [f.read(size)]
-    wrapper = environ.get("wsgi.file_wrapper")
-    if wrapper is not None:
-        return _OK, headers, wrapper(f, BLOCK_SIZE)
-    return _OK, headers, _Blocks(f, 0, size)
+    return (_OK, headers, []), (0, size)
+
+
+def _open(fd: int) -> BinaryIO:
+    """A file object that owns *fd*."""
+    try:
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
 
 
 class _Blocks:
@@ -404,6 +433,37 @@ def _parse_range(header: str, size: int) -> tuple[int, int] | str | None:
 
 
 # -- paths, directories, errors -------------------------------------------
+
+
+def _find(
+    root: str, base: str, names: list[str]
+) -> tuple[str, os.stat_result] | None:
+    """Look up *names* below *base*, a resolved path in the resolved *root*.
+
+    Return the resolved path and its ``os.stat``, or None if it lies
+    outside *root*. Raises :exc:`OSError` as ``os.stat`` does (a missing
+    file, a denied directory).
+
+    Equivalent to resolving ``base/names...`` with :func:`os.path.realpath`
+    and checking it against *root*, but in one ``lstat`` per name: while no
+    name is a symbolic link, the path is its own resolution (names are
+    never ``..``, ``.`` or empty), so the links are resolved only where
+    there are any. realpath() would walk every directory of *root* again
+    for each request.
+    """
+    path = base
+    st = None
+    for i, name in enumerate(names):
+        path = os.path.join(path, name)
+        st = os.lstat(path)
+        if stat.S_ISLNK(st.st_mode):
+            resolved = _inside(root, os.path.join(path, *names[i + 1 :]))
+            if resolved is None:
+                return None
+            return resolved, os.stat(resolved)
+    if st is None:
+        st = os.stat(path)
+    return path, st
 
 
 def _inside(root: str, path: str) -> str | None:
