@@ -9,6 +9,7 @@ calling the original (http.server parses the canonical head itself).
 
 from __future__ import annotations
 
+import http.client
 import http.server
 import re
 import socket
@@ -51,6 +52,18 @@ class OwnParse(Recorder):
         return super().parse_request()
 
 
+class Message(http.client.HTTPMessage):
+    """A MessageClass of the handler's own."""
+
+
+class OwnMessage(Recorder):
+    MessageClass = Message
+
+
+class OwnMessageOwnParse(OwnParse):
+    MessageClass = Message
+
+
 class Recorder10(Recorder):
     protocol_version = "HTTP/1.0"
 
@@ -68,6 +81,12 @@ REQUESTS = [
     b"GET /a HTTP/1.1\r\nHost: x\r\nConnection: Close\r\n\r\n",
     b"GET /a HTTP/1.1\r\nHost: x\r\nConnection: keep-alive, Upgrade\r\n\r\n",
     b"GET /a HTTP/1.2\r\nHost: x\r\n\r\n",
+    # http.server heeds the first of two fields (headers.get()).
+    b"GET /a HTTP/1.1\r\nHost: x\r\nConnection: keep-alive\r\n"
+    b"CONNECTION: close\r\n\r\n",
+    b"GET /a HTTP/1.0\r\nconnection: Keep-Alive\r\nConnection: close\r\n\r\n",
+    b"POST /p HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n"
+    b"Expect: x-other\r\nExpect: 100-continue\r\n\r\nhi",
     b"GET http://x/abs?q HTTP/1.1\r\nHost: x\r\n\r\n",
     b"GET /h HTTP/1.1\r\nhOsT: x\r\nX-Empty:\r\nX-Latin: caf\xe9 au lait\r\n"
     b"X-Dup: 1\r\nx-dup: 2\r\nX-Space:   a  b   \r\n\r\n",
@@ -121,6 +140,9 @@ class ParseRequestTest(unittest.TestCase):
 
     def test_an_http10_handler_sees_what_http_server_makes_of_it(self):
         self.assertSameAsHTTPServer(Recorder10, OwnParse10)
+
+    def test_a_handler_with_its_own_message_class(self):
+        self.assertSameAsHTTPServer(OwnMessage, OwnMessageOwnParse)
 
     def test_the_short_way_is_taken_only_for_the_original_parse_request(self):
         from gocept.httpserverlayer._handler import _parse_request

@@ -44,6 +44,7 @@ import weakref
 from collections.abc import Callable
 from collections.abc import Iterable
 from collections.abc import Iterator
+from email.policy import compat32
 from typing import TYPE_CHECKING
 from typing import Any
 
@@ -440,17 +441,29 @@ def _parse_request(self: Any) -> bool:
     if self.path.startswith("//"):
         # As the original does against open redirects (gh-87389).
         self.path = "/" + self.path.lstrip("/")
+    pairs = [(n.decode("latin-1"), v.decode("latin-1")) for n, v in fields]
     headers = self.MessageClass()
-    for name, value in fields:
-        headers[name.decode("latin-1")] = value.decode("latin-1")
+    if type(headers) is http.client.HTTPMessage and headers.policy is compat32:
+        # What its __setitem__ appends, one call per field saved: compat32
+        # stores a field as given and limits no count.
+        headers._headers = pairs
+    else:
+        for name, value in pairs:
+            headers[name] = value
     headers.set_payload("")  # as the email parser leaves it
     self.headers = headers
-    conntype = headers.get("Connection", "").lower()
+    # The first field of each name counts, as for headers.get(name).
+    conntype = expect = None
+    for name, value in pairs:
+        lower = name.lower()
+        if lower == "connection" and conntype is None:
+            conntype = value.lower()
+        elif lower == "expect" and expect is None:
+            expect = value.lower()
     if conntype == "close":
         self.close_connection = True
     elif conntype == "keep-alive" and http11:
         self.close_connection = False
-    expect = headers.get("Expect", "").lower()
     if expect == "100-continue" and http11 and version == "HTTP/1.1":
         return bool(self.handle_expect_100())
     return True
