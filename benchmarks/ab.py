@@ -39,6 +39,8 @@ import sys
 import tarfile
 import tempfile
 import time
+import typing
+from typing import Any
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
@@ -52,21 +54,54 @@ ROOT = os.path.dirname(HERE)
 SRC = "packages/core/src"
 SIDES = ("before", "after")
 
-#: name: (kind, subject, wrk connections or step, Connection: close, label)
+
+class Load(typing.NamedTuple):
+    kind: str  # "wrk" (throughput) or "step" (runner.py steps)
+    subject: str  # runner.py's subject
+    arg: Any  # wrk: connections; step: the step
+    label: str
+    close: bool = False  # wrk: send Connection: close
+    app: str = "hello"  # runner.py serve's app ("static": the files below)
+    path: str = "/"  # wrk: the path requested
+
+
 LOADS = {
-    "keepalive-1": ("wrk", "ours", 1, False, "keep-alive, 1 connection"),
-    "keepalive-8": ("wrk", "ours", 8, False, "keep-alive, 8 connections"),
-    "close-8": ("wrk", "ours", 8, True, "Connection: close, 8 connections"),
-    "https-8": ("wrk", "ours-https", 8, False, "HTTPS keep-alive, 8 conn."),
-    "lifecycle": ("step", "ours", "lifecycle", False, "lifecycle cycle"),
-    "teardown-idle": (
-        "step",
+    "keepalive-1": Load("wrk", "ours", 1, "keep-alive, 1 connection"),
+    "keepalive-8": Load("wrk", "ours", 8, "keep-alive, 8 connections"),
+    "close-8": Load(
+        "wrk", "ours", 8, "Connection: close, 8 connections", close=True
+    ),
+    "https-8": Load("wrk", "ours-https", 8, "HTTPS keep-alive, 8 conn."),
+    "static-8": Load(
+        "wrk", "ours", 8, "static.Layer 4 KiB, 8 conn.", app="static"
+    ),
+    "static-256k-8": Load(
+        "wrk",
         "ours",
-        "teardown idle",
-        False,
-        "tearDown, idle client",
+        8,
+        "static.Layer 256 KiB, 8 conn.",
+        app="static",
+        path="/bundle.js",
+    ),
+    "custom-8": Load(
+        "wrk", "ours", 8, "custom.Layer, 8 connections", app="custom"
+    ),
+    "custom-close-8": Load(
+        "wrk",
+        "ours",
+        8,
+        "custom.Layer, Connection: close",
+        close=True,
+        app="custom",
+    ),
+    "lifecycle": Load("step", "ours", "lifecycle", "lifecycle cycle"),
+    "teardown-idle": Load(
+        "step", "ours", "teardown idle", "tearDown, idle client"
     ),
 }
+#: The files static.Layer serves (name: size): a page, and a script
+#: bundle as a browser fetches it.
+STATIC_FILES = {"index.html": 4096, "bundle.js": 256 * 1024}
 #: Steps per round: a step takes milliseconds, a wrk run a second.
 STEPS_PER_ROUND = 8
 
@@ -141,15 +176,21 @@ def balanced_orders(rounds, rnd):
     return orders
 
 
-def measure_wrk(interps, load, rounds, rnd):
+def measure_wrk(interps, load, rounds, rnd, srcdir):
     """One pair of server processes: per round (rps, CPU us per request)
     of each side."""
-    _, subject, conns, close, _ = LOADS[load]
-    scheme = "https" if subject.endswith("https") else "http"
+    spec = LOADS[load]
+    conns = spec.arg
+    scheme = "https" if spec.subject.endswith("https") else "http"
     servers = {}
     try:
         for side in rnd.sample(SIDES, 2):
-            servers[side] = procs.Server(interps[side], subject, "hello")
+            servers[side] = procs.Server(
+                interps[side],
+                spec.subject,
+                spec.app,
+                srcdir=srcdir if spec.app == "static" else None,
+            )
 
         def run(side, seconds=1):
             server = servers[side]
@@ -159,10 +200,16 @@ def measure_wrk(interps, load, rounds, rnd):
                 seconds,
                 threads=min(conns, 2),
                 conns=conns,
-                close=close,
+                close=spec.close,
                 scheme=scheme,
+                path=spec.path,
             )
             used = server_cpu(server.proc.pid) - cpu
+            if got["problems"]:
+                print(
+                    f"  ({load}, {side}: wrk saw {'; '.join(got['problems'])})",
+                    file=sys.stderr,
+                )
             return got["rps"], used / max(1, got["requests"]) * 1e6
 
         for side in SIDES:
@@ -176,15 +223,15 @@ def measure_wrk(interps, load, rounds, rnd):
             server.stop()
 
 
-def measure_steps(interps, load, rounds, rnd):
+def measure_steps(interps, load, rounds, rnd, srcdir):
     """One pair of step processes: per step the seconds of each side."""
-    _, subject, step, _, _ = LOADS[load]
+    spec = LOADS[load]
     steppers = {}
     try:
         for side in rnd.sample(SIDES, 2):
-            steppers[side] = Stepper(interps[side], subject)
+            steppers[side] = Stepper(interps[side], spec.subject)
         return [
-            {side: steppers[side].step(step) for side in order}
+            {side: steppers[side].step(spec.arg) for side in order}
             for order in balanced_orders(rounds * STEPS_PER_ROUND, rnd)
         ]
     finally:
@@ -194,14 +241,14 @@ def measure_steps(interps, load, rounds, rnd):
 
 def ratio(load, got):
     """after vs before, above 1 when the after side is faster."""
-    if LOADS[load][0] == "wrk":
+    if LOADS[load].kind == "wrk":
         return got["after"][0] / got["before"][0]
     return got["before"] / got["after"]
 
 
 def summarise(load, per_pair):
     rows = [got for pair in per_pair for got in pair]
-    wrk = LOADS[load][0] == "wrk"
+    wrk = LOADS[load].kind == "wrk"
 
     def side(name):
         values = [g[name][0] if wrk else g[name] for g in rows]
@@ -228,12 +275,12 @@ def summarise(load, per_pair):
 
 
 def show(r):
-    wrk = LOADS[r["load"]][0] == "wrk"
+    wrk = LOADS[r["load"]].kind == "wrk"
     fmt = fmt_rate if wrk else fmt_time
     pairs = " ".join(f"{x:.2f}" for x in r["pairs"])
     cpu = f"  CPU/request {r['cpu_ratio']:.2f}x" if wrk else ""
     print(
-        f"{LOADS[r['load']][4]:34} {fmt(r['before']):>13}"
+        f"{LOADS[r['load']].label:34} {fmt(r['before']):>13}"
         f" {fmt(r['after']):>13}  {r['ratio']:.2f}  ({pairs}; after ahead"
         f" in {r['after_ahead']}/{r['rounds']}){cpu}",
         flush=True,
@@ -286,11 +333,16 @@ def main(argv=None):
     )
     a = parse(p, argv, LOADS)
     loads = a.loads
-    if any(LOADS[x][0] == "wrk" for x in loads) and not wrkbench.have_wrk():
+    if any(LOADS[x].kind == "wrk" for x in loads) and not wrkbench.have_wrk():
         p.error(wrkbench.NO_WRK)
     rnd = random.Random(a.seed)
     with tempfile.TemporaryDirectory(prefix="ab-") as tmp:
         srcs = sources(a, tmp)
+        srcdir = os.path.join(tmp, "static")
+        os.mkdir(srcdir)
+        for name, size in STATIC_FILES.items():
+            with open(os.path.join(srcdir, name), "wb") as f:
+                f.write(os.urandom(size))
         interps = {side: interpreter(srcs[side]) for side in SIDES}
         print(
             f"before: {a.before}, after: {a.after or 'the working tree'};"
@@ -304,9 +356,11 @@ def main(argv=None):
         results = []
         started = time.monotonic()
         for load in loads:
-            measure = measure_wrk if LOADS[load][0] == "wrk" else measure_steps
+            wrk = LOADS[load].kind == "wrk"
+            measure = measure_wrk if wrk else measure_steps
             per_pair = [
-                measure(interps, load, a.rounds, rnd) for _ in range(a.pairs)
+                measure(interps, load, a.rounds, rnd, srcdir)
+                for _ in range(a.pairs)
             ]
             results.append(summarise(load, per_pair))
             show(results[-1])

@@ -1,7 +1,7 @@
 """Before and after in one process: the engine's CPU per request.
 
     python benchmarks/inproc.py --before REV [--after REV] [--rounds N]
-                                [--loads small,browser,close]
+                                [--loads small,browser,close,static,...]
 
 ``ab.py`` pairs two server processes, whose spread (a few percent between
 two processes of the same code) hides a difference of a few percent in
@@ -9,13 +9,23 @@ the Python work of a request. This pairs the two engines in one process:
 REV's ``gocept/httpserverlayer`` and the working tree's (or ``--after``'s)
 are copied, each under a package name of its own (every import in the
 package is absolute, so renaming that prefix in the copies is enough), and
-imported side by side, each with a ``wsgi.Layer`` set up. A round serves a
-load once on each side, each side first in half of the rounds:
+imported side by side, each with a ``wsgi.Layer``, a ``static.Layer`` and
+a ``custom.Layer`` set up. A round serves a load once on each side, each
+side first in half of the rounds:
 
 - ``small``, ``browser``: 200 pipelined keep-alive requests (wrk's, with
   one header; a browser's, with a dozen) over a socketpair, served by the
   server's ``_serve_connection`` on this thread until the input ends;
-- ``close``: 100 connections with one ``Connection: close`` request each.
+- ``close``: 100 connections with one ``Connection: close`` request each;
+- ``static``: ``small`` for a 4 KiB file of ``static.Layer``;
+- ``custom``, ``custom-close``: ``small`` and ``close`` for
+  ``custom.Layer`` with a plain ``http.server`` handler, as 4.x users
+  pass one (``subjects.HelloHandler``, which writes its head and body
+  unbuffered).
+
+``static`` and ``custom`` send 20 requests per connection: nobody reads
+the answers while the server writes them, and more would fill the
+socket's buffer.
 
 The figure of a round is this thread's CPU time per request on each side
 (the engine's own work, system calls included; no accept loop, no hand-off
@@ -40,6 +50,7 @@ from ab import arguments  # noqa: E402
 from ab import balanced_orders  # noqa: E402
 from ab import parse  # noqa: E402
 from ab import sources  # noqa: E402
+from subjects import HelloHandler  # noqa: E402
 
 PACKAGE = "gocept.httpserverlayer"
 SMALL = b"GET / HTTP/1.1\r\nHost: localhost:8080\r\n\r\n"
@@ -55,13 +66,18 @@ BROWSER = (
     b"Priority: u=0, i\r\n\r\n"
 )
 CLOSE = b"GET / HTTP/1.1\r\nHost: localhost:8080\r\nConnection: close\r\n\r\n"
-#: name: (request, requests per round, one connection for all of them)
+#: name: (layer, request, requests per round, requests per connection)
 LOADS = {
-    "small": (SMALL, 200, True),
-    "browser": (BROWSER, 200, True),
-    "close": (CLOSE, 100, False),
+    "small": ("wsgi", SMALL, 200, 200),
+    "browser": ("wsgi", BROWSER, 200, 200),
+    "close": ("wsgi", CLOSE, 100, 1),
+    "static": ("static", SMALL, 200, 20),
+    "custom": ("custom", SMALL, 200, 20),
+    "custom-close": ("custom", CLOSE, 100, 1),
 }
 BODY = b"Hello, World!"
+#: What each answer starts with.
+OK = b"HTTP/1.1 200 OK\r\n"
 
 
 def app(environ, start_response):
@@ -92,10 +108,10 @@ def renamed_copy(src, dest, name):
 
 
 class Engine:
-    """One side: a set-up ``wsgi.Layer`` whose server serves socketpairs."""
+    """One side's layer of one kind (``wsgi``, ``static``, ``custom``), set
+    up, whose server serves socketpairs."""
 
-    def __init__(self, module):
-        wsgi = __import__(f"{module}.wsgi", fromlist=["Layer"])
+    def __init__(self, module, kind):
         try:  # since the re-cut of issue 13
             connection = __import__(
                 f"{module}._connection", fromlist=["Connection"]
@@ -105,10 +121,20 @@ class Engine:
                 f"{module}._server", fromlist=["Connection"]
             )
         self.connection_class = connection.Connection
-        self.layer = wsgi.Layer(name=f"Inproc{module}")
-        self.layer.wsgi_app = app
+        layers = __import__(f"{module}.{kind}", fromlist=["Layer"])
+        name = f"Inproc{kind}{module}"
+        if kind == "custom":
+            self.layer = layers.Layer(HelloHandler, name=name)
+        else:
+            self.layer = layers.Layer(name=name)
+        if kind == "wsgi":
+            self.layer.wsgi_app = app
         self.layer.setUp()
         self.layer.testSetUp()
+        if kind == "static":
+            root = self.layer["documentroot"]
+            with open(os.path.join(root, "index.html"), "wb") as f:
+                f.write(os.urandom(4096))
         self.server = self.layer["httpd"]
 
     def serve(self, sock):
@@ -123,25 +149,17 @@ class Engine:
 
     def round(self, load):
         """Serve ``load`` once; CPU seconds per request."""
-        request, count, keep_alive = LOADS[load]
-        if keep_alive:
-            ours, client = socket.socketpair()
-            client.sendall(request * count)
+        _, request, count, per_connection = LOADS[load]
+        pairs = [socket.socketpair() for _ in range(count // per_connection)]
+        for _, client in pairs:
+            client.sendall(request * per_connection)
             client.shutdown(socket.SHUT_WR)
-            started = time.thread_time()
+        started = time.thread_time()
+        for ours, _ in pairs:
             self.serve(ours)
-            used = time.thread_time() - started
-            answers = _read_all(client)
-        else:
-            pairs = [socket.socketpair() for _ in range(count)]
-            for _, client in pairs:
-                client.sendall(request)
-            started = time.thread_time()
-            for ours, _ in pairs:
-                self.serve(ours)
-            used = time.thread_time() - started
-            answers = b"".join(_read_all(client) for _, client in pairs)
-        if answers.count(BODY) != count:
+        used = time.thread_time() - started
+        answers = b"".join(_read_all(client) for _, client in pairs)
+        if answers.count(OK) != count:
             sys.exit(f"inproc.py: wrong answers: {answers[:200]!r}")
         self.server.records.clear()
         return used / count
@@ -166,9 +184,14 @@ def main(argv=None):
         srcs = sources(a, tmp)
         packages = os.path.join(tmp, "packages")
         sys.path.insert(0, packages)
-        engines = {
-            side: Engine(renamed_copy(srcs[side], packages, f"{side}_hsl"))
+        modules = {
+            side: renamed_copy(srcs[side], packages, f"{side}_hsl")
             for side in SIDES
+        }
+        engines = {
+            (side, kind): Engine(modules[side], kind)
+            for side in SIDES
+            for kind in sorted({LOADS[load][0] for load in a.loads})
         }
         print(
             f"before: {a.before}, after: {a.after or 'the working tree'};"
@@ -182,12 +205,15 @@ def main(argv=None):
         )
         try:
             for load in a.loads:
+                kind = LOADS[load][0]
                 for side in SIDES:  # warm-up
-                    engines[side].round(load)
+                    engines[side, kind].round(load)
                 got = {side: [] for side in SIDES}
                 ratios = []
                 for order in balanced_orders(a.rounds, rnd):
-                    now = {side: engines[side].round(load) for side in order}
+                    now = {
+                        side: engines[side, kind].round(load) for side in order
+                    }
                     for side in SIDES:
                         got[side].append(now[side])
                     ratios.append(now["before"] / now["after"])

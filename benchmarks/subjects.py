@@ -4,7 +4,8 @@ Every subject has the same shape:
 
     subject = make_subject(name, threads=None)
     subject.prepare()                        # imports, not timed
-    port = subject.start(app_kind, srcdir)   # "hello", "sleep" or "static"
+    port = subject.start(app_kind, srcdir)   # "hello", "sleep", "static"
+                                             # or "custom" (layers only)
     subject.ca_bundle                        # CA to trust (HTTPS), or None
     subject.test_setup(); ...requests...; subject.test_teardown()
     subject.stop()
@@ -15,6 +16,7 @@ waitress nor cheroot, and ours is not importable there.
 """
 
 import functools
+import http.server
 import os
 import shutil
 import socket
@@ -39,6 +41,23 @@ def hello_app(environ, start_response):
 def sleep_app(environ, start_response):
     time.sleep(SLEEP)
     return hello_app(environ, start_response)
+
+
+class HelloHandler(http.server.BaseHTTPRequestHandler):
+    """The hello answer from a plain ``http.server`` handler, as 4.x users
+    pass one to custom.Layer: keep-alive (HTTP/1.1 with Content-Length)."""
+
+    protocol_version = "HTTP/1.1"
+
+    def do_GET(self):
+        self.send_response(200)
+        self.send_header("Content-Type", "text/plain")
+        self.send_header("Content-Length", str(len(HELLO)))
+        self.end_headers()
+        self.wfile.write(HELLO)
+
+    def log_message(self, *args):
+        pass
 
 
 def make_file_app(root):
@@ -117,7 +136,7 @@ class Subject:
 
 
 class LayerSubject(Subject):
-    """gocept.httpserverlayer's wsgi.Layer / static.Layer via the layer API.
+    """gocept.httpserverlayer's wsgi, static or custom layer via its API.
 
     Ours or 4.0, depending on the interpreter that runs the runner.  Static:
     the layer's own temporary document root (the 4.0 layer empties a given
@@ -141,6 +160,12 @@ class LayerSubject(Subject):
             self.layer.testSetUp()
             copy_files(srcdir, self.layer["documentroot"])
             self.in_test = True
+        elif app_kind == "custom":
+            import gocept.httpserverlayer.custom as custom
+
+            self.layer = custom.Layer(HelloHandler, name="BenchCustom")
+            self.layer.setUp()
+            self.in_test = False
         else:
             import gocept.httpserverlayer.wsgi as wsgi
 

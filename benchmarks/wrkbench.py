@@ -65,8 +65,9 @@ def wrk(
     conns=CONNECTIONS,
     close=False,
     scheme="http",
+    path="/",
 ):
-    """Run wrk against ``/`` of 127.0.0.1:port, pinned to the client CPU
+    """Run wrk against ``path`` of 127.0.0.1:port, pinned to the client CPU
     (over TLS for ``scheme="https"``, which wrk does not verify).
 
     Returns ``{"rps", "requests", "problems"}``; problems are wrk's lines
@@ -82,7 +83,7 @@ def wrk(
     if close:
         args += ["-H", "Connection: close"]
     result = subprocess.run(
-        [*args, f"{scheme}://127.0.0.1:{port}/"],
+        [*args, f"{scheme}://127.0.0.1:{port}{path}"],
         capture_output=True,
         text=True,
         timeout=seconds + 30,
