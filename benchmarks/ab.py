@@ -206,9 +206,9 @@ def measure_wrk(interps, load, rounds, rnd, srcdir):
             )
             used = server_cpu(server.proc.pid) - cpu
             if got["problems"]:
+                problems = "; ".join(got["problems"])
                 print(
-                    f"  ({load}, {side}: wrk saw {'; '.join(got['problems'])})",
-                    file=sys.stderr,
+                    f"  ({load}, {side}: wrk saw {problems})", file=sys.stderr
                 )
             return got["rps"], used / max(1, got["requests"]) * 1e6
 
