@@ -116,9 +116,14 @@ class HandlerProtocol:
                 self.site.records.max_body,
                 body.owes_continue,
             )
-        canonical, fields = _canonical(head, body)
+        fields = _fields(head, body)
         data = _Input(
-            canonical, readable, response, connection.rfile, head, fields
+            _request_line(head),
+            readable,
+            response,
+            connection.rfile,
+            head,
+            fields,
         )
         request = _RequestSocket(connection, response, data)
         try:
@@ -148,10 +153,8 @@ class HandlerProtocol:
         return False
 
 
-def _canonical(
-    head: RequestHead, body: Any
-) -> tuple[bytes, list[tuple[bytes, bytes]]]:
-    """The request head as the handler reads it, and its header fields."""
+def _fields(head: RequestHead, body: Any) -> list[tuple[bytes, bytes]]:
+    """The header fields the handler gets: ours for the framing."""
     chunked = head.framing.body is CHUNKED
     fields = []
     for name, value in head.headers:
@@ -163,10 +166,11 @@ def _canonical(
         fields.append((b"Content-Length", b"%d" % len(body.getbuffer())))
     elif head.framing.length is not None:
         fields.append((b"Content-Length", b"%d" % head.framing.length))
-    lines = [f"{head.method} {head.target} {head.version}".encode("latin-1")]
-    lines.extend(name + b": " + value for name, value in fields)
-    lines.append(b"\r\n")
-    return b"\r\n".join(lines), fields
+    return fields
+
+
+def _request_line(head: RequestHead) -> bytes:
+    return f"{head.method} {head.target} {head.version}\r\n".encode("latin-1")
 
 
 class _Response:
@@ -215,13 +219,19 @@ class _Response:
 class _Input(io.BufferedIOBase):
     """``self.rfile`` of a handler: the canonical head, then the body.
 
+    The head is the request line, each header field on a CRLF line, and
+    an empty line. Only the request line is made up front: a handler with
+    http.server's own ``parse_request`` takes the fields from
+    :meth:`parsed_head`, and the head's other lines are made only for a
+    handler that reads them.
+
     After a ``101 Switching Protocols`` the handler owns the connection:
     what follows the body is read from the connection itself.
     """
 
     def __init__(
         self,
-        head: bytes,
+        line: bytes,
         body: Any,
         response: _Response,
         rfile: Any,
@@ -229,13 +239,30 @@ class _Input(io.BufferedIOBase):
         fields: list[tuple[bytes, bytes]] | None = None,
     ) -> None:
         super().__init__()
-        self._head = io.BytesIO(head)
-        self._head_left = len(head)
+        self._line = line
+        # The head's reader, made at the first read that needs more than
+        # the request line whole; until then, whether that line was read.
+        self._head: io.BytesIO | None = None
+        self._line_read = False
+        self._head_left = 1  # > 0 while some of the head is unread
         self._body = body
         self._response = response
         self._rfile = rfile
         self._parsed = parsed
-        self._fields = fields
+        self._fields = fields or []
+
+    def _reader(self) -> io.BytesIO:
+        """The head's reader, at the position read so far."""
+        if self._head is None:
+            lines = [self._line]
+            lines.extend(n + b": " + v + b"\r\n" for n, v in self._fields)
+            lines.append(b"\r\n")
+            head = b"".join(lines)
+            self._head = io.BytesIO(head)
+            done = len(self._line) if self._line_read else 0
+            self._head.seek(done)
+            self._head_left = len(head) - done
+        return self._head
 
     def parsed_head(
         self, request_line: bytes
@@ -250,13 +277,12 @@ class _Input(io.BufferedIOBase):
         parsed, fields = self._parsed, self._fields
         if (
             parsed is None
-            or fields is None
             or len(fields) > _MAX_HEADERS
-            or self._head.tell() != len(request_line)
-            or not self._head.getvalue().startswith(request_line)
+            or self._head is not None
+            or not self._line_read
+            or request_line != self._line
         ):
             return None
-        self._head.seek(0, io.SEEK_END)
         self._head_left = 0
         return parsed, fields
 
@@ -265,12 +291,14 @@ class _Input(io.BufferedIOBase):
 
     def read(self, size: int | None = -1) -> bytes:
         if size is None or size < 0:
-            data = self._head.read() + self._body.read()
-            self._head_left = 0
-            return bytes(data)
+            data = b""
+            if self._head_left > 0:
+                data = self._reader().read()
+                self._head_left = 0
+            return bytes(data + self._body.read())
         data = b""
         if self._head_left > 0:
-            data = self._head.read(size)
+            data = self._reader().read(size)
             self._head_left -= len(data)
             size -= len(data)
         if size > 0:
@@ -290,8 +318,16 @@ class _Input(io.BufferedIOBase):
         if size is None:
             size = -1
         if self._head_left > 0:
+            line = self._line
+            if (
+                self._head is None
+                and not self._line_read
+                and (size < 0 or size >= len(line))
+            ):
+                self._line_read = True  # the common first read
+                return line
             # The head ends in an empty line: no line spans head and body.
-            line = self._head.readline(size)
+            line = self._reader().readline(size)
             self._head_left -= len(line)
             return line
         line = self._body.readline(size)
@@ -420,7 +456,7 @@ def _parse_request(self: Any) -> bool:
     head that our parser read and checked.
 
     It sets the same attributes from the same canonical head (see
-    :func:`_canonical`) as the original, and answers ``Expect:
+    :class:`_Input`) as the original, and answers ``Expect:
     100-continue`` the same way; where the handler read its request
     otherwise, the original parses it.
     """
