@@ -176,6 +176,10 @@ def balanced_orders(rounds, rnd):
     return orders
 
 
+# (load, side) whose wrk errors were printed.
+_told: set[tuple[str, str]] = set()
+
+
 def measure_wrk(interps, load, rounds, rnd, srcdir):
     """One pair of server processes: per round (rps, CPU us per request)
     of each side."""
@@ -205,7 +209,8 @@ def measure_wrk(interps, load, rounds, rnd, srcdir):
                 path=spec.path,
             )
             used = server_cpu(server.proc.pid) - cpu
-            if got["problems"]:
+            if got["problems"] and (load, side) not in _told:
+                _told.add((load, side))  # once: a line per second is noise
                 problems = "; ".join(got["problems"])
                 print(
                     f"  ({load}, {side}: wrk saw {problems})", file=sys.stderr
