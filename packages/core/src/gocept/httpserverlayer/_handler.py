@@ -482,7 +482,7 @@ def _parse_request(self: Any) -> bool:
     if type(headers) is http.client.HTTPMessage and headers.policy is compat32:
         # What its __setitem__ appends, one call per field saved: compat32
         # stores a field as given and limits no count.
-        headers._headers = pairs
+        headers._headers = pairs  # type: ignore[attr-defined]
     else:
         for name, value in pairs:
             headers[name] = value
