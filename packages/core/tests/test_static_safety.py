@@ -8,7 +8,11 @@ directory (``<base>/secret/passwd``); no response may ever contain it.
 
 from __future__ import annotations
 
+import collections
+import itertools
 import os
+import shutil
+import tempfile
 import threading
 import unittest
 import unittest.mock
@@ -255,3 +259,86 @@ class ListingTests(ServerMixin, unittest.TestCase):
         self.assertIn(b'<a href="x.txt">x.txt</a>', body)
         ctype = response.getheader("Content-Type")
         self.assertEqual("text/html; charset=utf-8", ctype)
+
+
+class LookupTests(unittest.TestCase):
+    """``_find`` (one lstat per name, links resolved where there are any)
+    decides every path as resolving the whole of it with realpath() and
+    checking it against the root does (what the lookup did before, and
+    what its safety rests on): over every sequence of up to three names of
+    a tree with links of every kind."""
+
+    NAMES = [
+        "file.txt", "dir", "inner.txt", "index.html", "link_file",
+        "link_dir", "link_abs_dir", "link_out", "link_out_dir", "link_up_in",
+        "dangling", "loop", "chain", "back", "escape", "secret.txt", "in",
+        "nope",
+    ]  # fmt: skip
+
+    def setUp(self):
+        self.base = tempfile.mkdtemp(prefix="static-lookup-")
+        self.addCleanup(shutil.rmtree, self.base)
+        root = os.path.join(self.base, "root")
+        outside = os.path.join(self.base, "outside")
+        write(os.path.join(root, "file.txt"), b"f")
+        write(os.path.join(root, "dir", "inner.txt"), b"i")
+        write(os.path.join(root, "dir", "index.html"), b"x")
+        write(os.path.join(outside, "secret.txt"), SECRET)
+        write(os.path.join(outside, "index.html"), SECRET)
+        links = {
+            "root/link_file": "file.txt",
+            "root/link_dir": "dir",
+            "root/link_abs_dir": os.path.join(os.path.realpath(root), "dir"),
+            "root/link_out": "../outside/secret.txt",
+            "root/link_out_dir": "../outside",
+            "root/link_up_in": "../root/dir",
+            "root/dangling": "nope",
+            "root/loop": "loop",
+            "root/chain": "link_dir",
+            "root/dir/back": "..",
+            "root/dir/escape": "../..",
+            "outside/in": "../root/dir",
+        }
+        for name, target in links.items():
+            os.symlink(target, os.path.join(self.base, name))
+        self.root = os.path.realpath(root)
+
+    def outcome(self, lookup, names):
+        try:
+            found = lookup(self.root, self.root, names)
+        except OSError as e:
+            return ("error", e.errno)
+        if found is None:
+            return ("outside",)
+        path, st = found
+        return ("found", path, st.st_ino, st.st_mode)
+
+    @staticmethod
+    def by_realpath(root, base, names):
+        resolved = _static._inside(root, os.path.join(base, *names))
+        if resolved is None:
+            return None
+        return resolved, os.stat(resolved)
+
+    def test_the_lookup_decides_as_realpath_does(self):
+        outcomes = collections.Counter()
+        for length in range(4):
+            for names in itertools.product(self.NAMES, repeat=length):
+                names = list(names)
+                expected = self.outcome(self.by_realpath, names)
+                got = self.outcome(_static._find, names)
+                self.assertEqual(expected, got, names)
+                outcomes[got[0]] += 1
+        # The tree reaches all three outcomes, many times.
+        self.assertGreater(min(outcomes.values()), 50, outcomes)
+        self.assertEqual(3, len(outcomes), outcomes)
+
+    def test_nothing_outside_is_found(self):
+        for names in (["link_out"], ["link_out_dir", "secret.txt"],
+                      ["dir", "escape", "outside", "secret.txt"],
+                      ["dir", "back", "link_out"]):  # fmt: skip
+            self.assertEqual(("outside",), self.outcome(_static._find, names))
+        # Out and back in is inside: served, as realpath() says.
+        self.assertEqual(
+            "found", self.outcome(_static._find, ["link_out_dir", "in"])[0]
+        )
