@@ -5,10 +5,11 @@ behind its server. It is built for tests that point a real browser or HTTP
 client at a directory:
 
 * **Nothing leaves the root.** The request path is decoded exactly once, any
-  ``..`` segment is refused, and the path is resolved with
-  :func:`os.path.realpath` and checked to lie inside the resolved root, so
-  neither ``%2e%2e`` nor absolute paths nor symlinks pointing out of the
-  root reach a file outside it.
+  ``..`` segment is refused, and the path is resolved as
+  :func:`os.path.realpath` does and checked to lie inside the resolved
+  root, so neither ``%2e%2e`` nor absolute paths nor symlinks pointing out
+  of the root reach a file outside it. (Each name is looked up with one
+  ``lstat``; from the first symbolic link on, realpath() resolves the rest.)
 * **The root is read-only.** The application never writes, creates or
   deletes anything; every request reads the disk afresh, so a file written
   by a test is served at once.
